@@ -1,0 +1,72 @@
+"""Change events of the catalog.
+
+``products_changed`` fires inside the transaction that changed them (so a listener can
+record an outbox row atomically with the change): after a product is published,
+unpublished or deleted, after its product model is published, and after family or
+attribute edits that change how products read. Listeners live in the apps that need them
+(search, exports); the catalog imports none of them.
+"""
+
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import Signal, receiver
+from wagtail.signals import published, unpublished
+
+products_changed = Signal()  # kwargs: product_ids (list[int]), reason (str)
+
+
+def notify(product_ids, reason: str) -> None:
+    ids = sorted({int(pk) for pk in product_ids if pk is not None})
+    if ids:
+        products_changed.send(sender=None, product_ids=ids, reason=reason)
+
+
+@receiver(published)
+def _on_published(sender, instance, **kwargs):
+    from .models import Product, ProductModel
+
+    if isinstance(instance, Product):
+        notify([instance.pk], "published")
+    elif isinstance(instance, ProductModel):
+        notify(instance.variants.values_list("pk", flat=True), "model_published")
+
+
+@receiver(unpublished)
+def _on_unpublished(sender, instance, **kwargs):
+    from .models import Product, ProductModel
+
+    if isinstance(instance, Product):
+        notify([instance.pk], "unpublished")
+    elif isinstance(instance, ProductModel):
+        notify(instance.variants.values_list("pk", flat=True), "model_unpublished")
+
+
+@receiver(post_delete, sender="catalog.Product")
+def _on_product_deleted(sender, instance, **kwargs):
+    notify([instance.pk], "deleted")
+
+
+@receiver(post_save, sender="catalog.Family")
+@receiver(post_save, sender="catalog.FamilyAttribute")
+def _on_family_saved(sender, instance, created, raw=False, **kwargs):
+    from .models import Product
+
+    if raw or (created and sender.__name__ == "Family"):
+        return
+    family_id = instance.pk if sender.__name__ == "Family" else instance.family_id
+    notify(Product.objects.filter(family_id=family_id).values_list("pk", flat=True), "family_changed")
+
+
+@receiver(post_save, sender="catalog.Attribute")
+@receiver(post_save, sender="catalog.AttributeOption")
+def _on_attribute_saved(sender, instance, created, raw=False, **kwargs):
+    from .models import Product
+
+    if raw or created:
+        return
+    attribute_id = instance.pk if sender.__name__ == "Attribute" else instance.attribute_id
+    notify(
+        Product.objects.filter(family__family_attributes__attribute_id=attribute_id).values_list(
+            "pk", flat=True
+        ),
+        "attribute_changed",
+    )

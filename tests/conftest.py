@@ -1,0 +1,30 @@
+import os
+
+import pytest
+from django.db import connection
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded default)')}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _ci_requires_postgres(django_db_setup, django_db_blocker):
+    """Under CI the suite must run on PostgreSQL, never silently fall back to SQLite."""
+    if os.environ.get("CI") == "true":
+        with django_db_blocker.unblock():
+            assert connection.vendor == "postgresql", (
+                f"CI=true but the tests run on {connection.vendor}; scripts/test starts PostgreSQL"
+            )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgres`` need PostgreSQL: they skip on SQLite locally and fail under CI."""
+    if connection.vendor == "postgresql":
+        return
+    if os.environ.get("CI") == "true":
+        return  # run them and let them fail loudly
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL, or run under CI=true)")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)

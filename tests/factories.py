@@ -1,0 +1,110 @@
+"""Small builders for tests: a pressure/temperature family, products with values."""
+
+import itertools
+
+from pim.catalog.models import (
+    Attribute,
+    AttributeGroup,
+    AttributeOption,
+    AttributeType,
+    Family,
+    FamilyAttribute,
+    Lifecycle,
+    Product,
+    Quantity,
+    Unit,
+)
+from pim.catalog.values import set_values
+
+_counter = itertools.count(1)
+
+
+def unit(code):
+    return Unit.objects.get(code=code)
+
+
+def quantity(code):
+    return Quantity.objects.get(code=code)
+
+
+def make_valve_family(code="valves"):
+    """A family with the attribute kinds engineers filter on."""
+    group, _ = AttributeGroup.objects.get_or_create(
+        code="technical", defaults={"name": {"en": "Technical data", "de": "Technische Daten"}}
+    )
+    family = Family.objects.create(
+        code=code, name={"en": "Ball valves", "de": "Kugelhähne"}, etim_class_code="EC011111"
+    )
+    pressure = Attribute.objects.create(
+        code="max_pressure",
+        name={"en": "Max. operating pressure", "de": "Max. Betriebsdruck"},
+        type=AttributeType.NUMBER,
+        quantity=quantity("pressure"),
+        display_unit=unit("bar"),
+        min_value=0,
+        max_value=400e5,
+        filterable=True,
+    )
+    temperature = Attribute.objects.create(
+        code="temperature_range",
+        name={"en": "Medium temperature", "de": "Mediumstemperatur"},
+        type=AttributeType.RANGE,
+        quantity=quantity("temperature"),
+        display_unit=unit("degC"),
+        filterable=True,
+    )
+    material = Attribute.objects.create(
+        code="body_material",
+        name={"en": "Body material", "de": "Gehäusewerkstoff"},
+        type=AttributeType.ENUM,
+        filterable=True,
+    )
+    for order, (code, en, de) in enumerate(
+        [("brass", "Brass", "Messing"), ("ss316", "Stainless steel 1.4401", "Edelstahl 1.4401")]
+    ):
+        AttributeOption.objects.create(
+            attribute=material, code=code, name={"en": en, "de": de}, sort_order=order
+        )
+    approvals = Attribute.objects.create(
+        code="approvals",
+        name={"en": "Approvals", "de": "Zulassungen"},
+        type=AttributeType.MULTI_ENUM,
+        filterable=True,
+    )
+    for order, code in enumerate(["FDA", "ATEX", "DVGW"]):
+        AttributeOption.objects.create(
+            attribute=approvals, code=code.lower(), name={"en": code, "de": code}, sort_order=order
+        )
+    fda = Attribute.objects.create(
+        code="food_grade", name={"en": "Food grade", "de": "Lebensmittelecht"}, type=AttributeType.BOOLEAN
+    )
+    note = Attribute.objects.create(
+        code="note", name={"en": "Note", "de": "Hinweis"}, type=AttributeType.TEXT, localizable=True
+    )
+    nominal = Attribute.objects.create(
+        code="nominal_size",
+        name={"en": "Nominal size", "de": "Nennweite"},
+        type=AttributeType.NUMBER,
+        quantity=quantity("length"),
+        display_unit=unit("mm"),
+    )
+    for order, attribute in enumerate([pressure, temperature, material, approvals, fda, note, nominal]):
+        FamilyAttribute.objects.create(family=family, attribute=attribute, group=group, sort_order=order)
+    return family
+
+
+def make_product(
+    family, *, article_number=None, values=None, live=True, lifecycle=Lifecycle.ACTIVE, **fields
+):
+    product = Product(
+        article_number=article_number or f"KH-{next(_counter):05d}",
+        name=fields.pop("name", {"en": "Ball valve", "de": "Kugelhahn"}),
+        family=family,
+        lifecycle=lifecycle,
+        live=live,
+        **fields,
+    )
+    if values:
+        set_values(product, values, family)
+    product.save()
+    return product
