@@ -1,0 +1,32 @@
+"""The real ETIM 6.0 classes the demo catalog is built from (hydraulics, pneumatics, drive
+technology, fasteners and their neighbours). ``import_etim --demo-subset`` imports these."""
+
+DEMO_ETIM_CLASSES = [
+    # valves
+    "EC001888",  # Magnet valve / Magnetventil
+    "EC001224",  # Pressure reducing valve / Druckminderventil
+    "EC001225",  # Safety valve / Sicherheitsventil
+    # pumps and compressors
+    "EC000428",  # Pump / Pumpe
+    "EC001252",  # Circulation pump / Umwälzpumpe
+    "EC001234",  # Condensate pump / Kondensatpumpe
+    "EC002860",  # Air compressor / Druckluftkompressor
+    # hydraulics and pneumatics
+    "EC001185",  # Hydraulic drive unit / Hydraulische Antriebseinheit
+    "EC001202",  # Hydraulic connecting part / Hydraulikanschlussteil
+    "EC001106",  # Pressure hose/oscillation damper / Druckschlauch/Schwingungsdämpfer
+    "EC002634",  # Fieldbus, decentr. periphery - pneumatics module / Pneumatik-Modul
+    "EC000243",  # Pressure switch / Druckschalter
+    "EC002990",  # Gauge/absolute pressure transmitter / Druck-/Absolutdruckmessumformer
+    "EC002989",  # Differential pressure transmitter / Differenzdruckmessumformer
+    # connectors
+    "EC002635",  # Circular connector (industrial connector) / Rundsteckverbinder
+    "EC002062",  # Sensor-actuator connector / Sensor-Aktor-Steckverbinder
+    # drive technology
+    "EC001851",  # Electric motor / Elektromotor
+    "EC002987",  # Gear motor for door control systems / Getriebemotor
+    # fasteners
+    "EC002380",  # Hexagon head bolt / Sechskant-Gewindeschraube
+    "EC002356",  # Hexagon socket head cap bolt / Innensechskant-Gewindeschraube
+    "EC000129",  # Hexagon nut / Sechskantmutter
+]
