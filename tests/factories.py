@@ -27,6 +27,11 @@ def quantity(code):
     return Quantity.objects.get(code=code)
 
 
+def _attribute(code, **fields):
+    attribute, _created = Attribute.objects.get_or_create(code=code, defaults=fields)
+    return attribute
+
+
 def make_valve_family(code="valves"):
     """A family with the attribute kinds engineers filter on."""
     group, _ = AttributeGroup.objects.get_or_create(
@@ -35,7 +40,7 @@ def make_valve_family(code="valves"):
     family = Family.objects.create(
         code=code, name={"en": "Ball valves", "de": "Kugelhähne"}, etim_class_code="EC011111"
     )
-    pressure = Attribute.objects.create(
+    pressure = _attribute(
         code="max_pressure",
         name={"en": "Max. operating pressure", "de": "Max. Betriebsdruck"},
         type=AttributeType.NUMBER,
@@ -45,7 +50,7 @@ def make_valve_family(code="valves"):
         max_value=400e5,
         filterable=True,
     )
-    temperature = Attribute.objects.create(
+    temperature = _attribute(
         code="temperature_range",
         name={"en": "Medium temperature", "de": "Mediumstemperatur"},
         type=AttributeType.RANGE,
@@ -53,7 +58,7 @@ def make_valve_family(code="valves"):
         display_unit=unit("degC"),
         filterable=True,
     )
-    material = Attribute.objects.create(
+    material = _attribute(
         code="body_material",
         name={"en": "Body material", "de": "Gehäusewerkstoff"},
         type=AttributeType.ENUM,
@@ -62,26 +67,26 @@ def make_valve_family(code="valves"):
     for order, (code, en, de) in enumerate(
         [("brass", "Brass", "Messing"), ("ss316", "Stainless steel 1.4401", "Edelstahl 1.4401")]
     ):
-        AttributeOption.objects.create(
+        AttributeOption.objects.get_or_create(
             attribute=material, code=code, name={"en": en, "de": de}, sort_order=order
         )
-    approvals = Attribute.objects.create(
+    approvals = _attribute(
         code="approvals",
         name={"en": "Approvals", "de": "Zulassungen"},
         type=AttributeType.MULTI_ENUM,
         filterable=True,
     )
     for order, code in enumerate(["FDA", "ATEX", "DVGW"]):
-        AttributeOption.objects.create(
+        AttributeOption.objects.get_or_create(
             attribute=approvals, code=code.lower(), name={"en": code, "de": code}, sort_order=order
         )
-    fda = Attribute.objects.create(
+    fda = _attribute(
         code="food_grade", name={"en": "Food grade", "de": "Lebensmittelecht"}, type=AttributeType.BOOLEAN
     )
-    note = Attribute.objects.create(
+    note = _attribute(
         code="note", name={"en": "Note", "de": "Hinweis"}, type=AttributeType.TEXT, localizable=True
     )
-    nominal = Attribute.objects.create(
+    nominal = _attribute(
         code="nominal_size",
         name={"en": "Nominal size", "de": "Nennweite"},
         type=AttributeType.NUMBER,

@@ -210,9 +210,12 @@ def format_number(value: float, decimals: int | None = None) -> str:
 
 
 def format_value(magnitude: float, unit, decimals: int | None = None) -> str:
-    number = format_number(magnitude, decimals)
+    return with_symbol(format_number(magnitude, decimals), unit)
+
+
+def with_symbol(number: str, unit) -> str:
+    """``number`` followed by the unit symbol: no space before the degree sign of angles
+    (15°), a non-breaking space otherwise (16 bar, 20 °C)."""
     if unit is None:
         return number
-    symbol = unit.symbol
-    # No space before degree signs of angles (15°), SI style otherwise (16 bar, 20 °C).
-    return f"{number}{symbol}" if symbol == "°" else f"{number}\u00a0{symbol}"
+    return f"{number}{unit.symbol}" if unit.symbol == "°" else f"{number}\u00a0{unit.symbol}"

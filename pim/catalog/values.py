@@ -14,6 +14,9 @@ from .localization import clean_localized, localize
 from .models import AttributeOption, AttributeType, Unit
 from .models.products import AttributeValueBase, ProductModelValue, ProductValue
 
+# A value entered in psi and shown in bar is rounded to this many significant digits.
+CONVERTED_SIGNIFICANT_DIGITS = 4
+
 _TRUE = {"1", "true", "yes", "y", "ja", "j", "x", "on", "wahr"}
 _FALSE = {"0", "false", "no", "n", "nein", "off", "falsch"}
 
@@ -319,7 +322,8 @@ def raw_value(rows: list[AttributeValueBase]):
 def _from_canonical(value, unit):
     if value is None:
         return None
-    return unit.from_canonical(value) if unit is not None else value
+    # Strip conversion noise so an editor sees the 25 they typed, not 25.000000000000004.
+    return unit_service.round_significant(unit.from_canonical(value)) if unit is not None else value
 
 
 def format_stored_value(rows, language: str | None = None, unit=None) -> str:
@@ -340,23 +344,26 @@ def format_stored_value(rows, language: str | None = None, unit=None) -> str:
     unit = unit or attribute.get_display_unit() or row.unit
     decimals = attribute.decimals
 
-    def shown(value):
+    def number(value) -> str:
         if unit is None:
             return unit_service.format_number(value, decimals)
-        return unit_service.format_value(unit.from_canonical(value), unit, decimals)
+        magnitude = unit.from_canonical(value)
+        if decimals is None and row.unit_id and row.unit_id != unit.pk:
+            # Converted from another unit: do not pretend more precision than was entered.
+            magnitude = unit_service.round_significant(magnitude, CONVERTED_SIGNIFICANT_DIGITS)
+        return unit_service.format_number(magnitude, decimals)
+
+    def with_unit(text: str) -> str:
+        return unit_service.with_symbol(text, unit)
 
     if kind == AttributeType.NUMBER:
-        return "" if row.number is None else shown(row.number)
+        return "" if row.number is None else with_unit(number(row.number))
     if row.number_min is not None and row.number_max is not None:
-        if unit is None:
-            low = unit_service.format_number(row.number_min, decimals)
-            return f"{low} … {unit_service.format_number(row.number_max, decimals)}"
-        low = unit_service.format_number(unit.from_canonical(row.number_min), decimals)
-        return f"{low} … {shown(row.number_max)}"
+        return with_unit(f"{number(row.number_min)} … {number(row.number_max)}")
     if row.number_min is not None:
-        return _("from %(value)s") % {"value": shown(row.number_min)}
+        return _("from %(value)s") % {"value": with_unit(number(row.number_min))}
     if row.number_max is not None:
-        return _("up to %(value)s") % {"value": shown(row.number_max)}
+        return _("up to %(value)s") % {"value": with_unit(number(row.number_max))}
     return ""
 
 
