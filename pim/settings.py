@@ -37,6 +37,9 @@ CSRF_TRUSTED_ORIGINS = env_list("PIM_CSRF_TRUSTED_ORIGINS", "")
 
 INSTALLED_APPS = [
     "pim.catalog",
+    "pim.assets",
+    "pim.search",
+    "pim.exports",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -174,3 +177,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PIM_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- search (pim/search) ---------------------------------------------------------------
+# PIM_SEARCH_BACKEND: "database" (embedded default) or "elasticsearch".
+PIM_SEARCH_BACKEND = os.environ.get("PIM_SEARCH_BACKEND", "database")
+ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+
+# --- assets (pim/assets) ----------------------------------------------------------------
+PIM_ASSET_MAX_UPLOAD_MB = int(os.environ.get("PIM_ASSET_MAX_UPLOAD_MB", "512"))
+
+# --- exports (pim/exports) --------------------------------------------------------------
+PIM_EXPORT_ROOT = Path(os.environ.get("PIM_EXPORT_ROOT", VAR_DIR / "exports"))

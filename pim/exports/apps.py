@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExportsConfig(AppConfig):
+    name = "pim.exports"
+    label = "exports"
+    verbose_name = _("Exports")
+    default_auto_field = "django.db.models.BigAutoField"
