@@ -326,8 +326,9 @@ def _from_canonical(value, unit):
     return unit_service.round_significant(unit.from_canonical(value)) if unit is not None else value
 
 
-def format_stored_value(rows, language: str | None = None, unit=None) -> str:
-    """Human-readable value in ``unit`` (default: the attribute's display unit)."""
+def format_stored_value(rows, language: str | None = None, unit=None, family_attribute=None) -> str:
+    """Human-readable value in ``unit`` (default: the display unit of the attribute, or of
+    ``family_attribute`` when the family overrides it)."""
     if isinstance(rows, AttributeValueBase):
         rows = [rows]
     if not rows:
@@ -341,7 +342,7 @@ def format_stored_value(rows, language: str | None = None, unit=None) -> str:
         return _("Yes") if row.boolean else _("No")
     if kind in (AttributeType.ENUM, AttributeType.MULTI_ENUM):
         return ", ".join(localize(r.option.name, language) or r.option.code for r in rows if r.option_id)
-    unit = unit or attribute.get_display_unit() or row.unit
+    unit = unit or attribute.get_display_unit(family_attribute) or row.unit
     decimals = attribute.decimals
 
     def number(value) -> str:

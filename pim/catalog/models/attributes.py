@@ -188,7 +188,7 @@ class Family(models.Model):
         """[(group or None, [FamilyAttribute, …]), …] in display order."""
         groups: dict = {}
         rows = self.family_attributes.select_related(
-            "attribute__quantity", "attribute__display_unit", "display_unit", "group"
+            "attribute__quantity", "attribute__display_unit__quantity", "display_unit__quantity", "group"
         ).order_by("group__sort_order", "group__code", "sort_order", "attribute__code")
         for row in rows:
             groups.setdefault(row.group, []).append(row)

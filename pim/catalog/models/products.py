@@ -291,6 +291,13 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
 
         return effective_values(self)
 
+    def effective_categories(self) -> list:
+        """The product's categories; a variant without its own sits in its model's."""
+        own = list(self.categories.all())
+        if own or self.product_model_id is None:
+            return own
+        return list(self.product_model.categories.all())
+
     def display_name(self, language: str | None = None) -> str:
         own = localize(self.name, language)
         if own or self.product_model_id is None:

@@ -1,0 +1,330 @@
+"""What the public product page shows, prepared for the template.
+
+Presentation only: which products are public is answered by
+``Product.objects.publicly_visible()``, values come from ``pim.catalog.values``. This
+module loads a product with everything its page needs in a fixed number of queries and
+arranges it (technical data grouped like the family, variants, relations, order data).
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+from django.utils import translation
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from pim.catalog.commercial import order_unit_label
+from pim.catalog.localization import localize
+from pim.catalog.models import (
+    Category,
+    FamilyAttribute,
+    Product,
+    ProductModelValue,
+    ProductRelation,
+    ProductValue,
+    RelationKind,
+    Unit,
+)
+from pim.catalog.units import format_number
+from pim.catalog.values import effective_values, format_stored_value
+
+_VALUE_RELATED = ("attribute__quantity", "attribute__display_unit__quantity", "option", "unit__quantity")
+
+
+def _values_prefetch(lookup: str, model) -> Prefetch:
+    return Prefetch(lookup, queryset=model.objects.select_related(*_VALUE_RELATED).order_by("pk"))
+
+
+def public_products():
+    """Publicly visible products with what their page needs, prefetched."""
+    public_relations = (
+        ProductRelation.objects.filter(target__in=Product.objects.publicly_visible())
+        .select_related("target__product_model")
+        .order_by("sort_order", "pk")
+    )
+    return (
+        Product.objects.publicly_visible()
+        .select_related("family", "product_model", "successor__product_model")
+        .prefetch_related(
+            "categories",
+            "product_model__categories",
+            "product_model__axes",
+            _values_prefetch("values", ProductValue),
+            _values_prefetch("product_model__values", ProductModelValue),
+            # Relations to hidden products are dropped here: a draft never leaks, not
+            # even as an unlinked name.
+            Prefetch("relations", queryset=public_relations, to_attr="public_relations"),
+        )
+    )
+
+
+def get_public_product(article_number: str) -> Product | None:
+    """The publicly visible product whose article number matches (normalized), or None."""
+    return public_products().by_article_number(article_number).first()
+
+
+@dataclass
+class TechnicalRow:
+    code: str
+    label: str
+    value: str
+    etim_code: str = ""
+
+
+@dataclass
+class TechnicalGroup:
+    title: str
+    rows: list[TechnicalRow]
+
+
+@dataclass
+class VariantRow:
+    product: Product
+    axis_values: list[tuple[str, str]]  # (axis label, value)
+    is_current: bool
+
+
+@dataclass
+class RelationGroup:
+    kind: str
+    title: str
+    items: list[ProductRelation]
+
+
+@dataclass
+class ProductDetail:
+    """Everything the product page template shows, in the active language."""
+
+    product: Product
+    name: str
+    short_description: str
+    long_description: str
+    manufacturer: str
+    category_paths: list[list[Category]]
+    technical_groups: list[TechnicalGroup]
+    etim_class_code: str
+    shows_etim: bool
+    variant_axes: list[str] = field(default_factory=list)
+    variants: list[VariantRow] = field(default_factory=list)
+    relation_groups: list[RelationGroup] = field(default_factory=list)
+    successor: Product | None = None
+    order_unit: str = ""
+    min_order_quantity: str = ""
+    order_quantity_step: str = ""
+    content: str = ""
+
+    @property
+    def meta_description(self) -> str:
+        if self.short_description:
+            text = self.short_description
+        else:
+            facts = [f"{row.label}: {row.value}" for group in self.technical_groups for row in group.rows][:4]
+            text = " · ".join([f"{self.name} {self.product.article_number}".strip(), *facts])
+        return Truncator(" ".join(text.split())).chars(160)
+
+
+def _family_attributes(family) -> list[FamilyAttribute]:
+    """The family's attributes in display order (group, then position), with what formatting
+    a value needs (units and their quantities) loaded in advance."""
+    return list(
+        FamilyAttribute.objects.filter(family=family)
+        .select_related(
+            "group",
+            "attribute__quantity",
+            "attribute__display_unit__quantity",
+            "display_unit__quantity",
+        )
+        .prefetch_related(
+            Prefetch("attribute__quantity__units", queryset=Unit.objects.select_related("quantity"))
+        )
+        .order_by("group__sort_order", "group__code", "sort_order", "attribute__code")
+    )
+
+
+def _technical_groups(family_attributes, values, language) -> list[TechnicalGroup]:
+    groups: dict = {}
+    ungrouped: list[TechnicalRow] = []
+    for family_attribute in family_attributes:
+        attribute = family_attribute.attribute
+        rows = values.get(attribute.code)
+        if not attribute.show_on_product_page or not rows:
+            continue
+        shown = format_stored_value(rows, language, unit=attribute.get_display_unit(family_attribute))
+        if not shown:
+            continue
+        row = TechnicalRow(
+            code=attribute.code,
+            label=localize(attribute.name, language) or attribute.code,
+            value=shown,
+            etim_code=attribute.etim_code,
+        )
+        group = family_attribute.group
+        if group is None:
+            ungrouped.append(row)
+        else:
+            groups.setdefault(group, []).append(row)
+    result = [TechnicalGroup(localize(g.name, language) or g.code, rows) for g, rows in groups.items()]
+    if ungrouped:
+        title = _("Further data") if result else _("Technical data")
+        result.append(TechnicalGroup(title, ungrouped))
+    return result
+
+
+def _category_paths(categories) -> list[list[Category]]:
+    """Root-to-leaf paths of the categories, from one query for all their ancestors."""
+    categories = list(categories)
+    if not categories:
+        return []
+    condition = Q()
+    for category in categories:
+        condition |= Q(tree_id=category.tree_id, lft__lte=category.lft, rght__gte=category.rght)
+    ancestors = list(Category.objects.filter(condition).order_by("tree_id", "lft"))
+    paths = []
+    for category in sorted(categories, key=lambda c: (c.tree_id, c.lft)):
+        paths.append(
+            [
+                node
+                for node in ancestors
+                if node.tree_id == category.tree_id
+                and node.lft <= category.lft
+                and node.rght >= category.rght
+            ]
+        )
+    return paths
+
+
+def _variants(product, family_attributes, language) -> tuple[list[str], list[VariantRow]]:
+    model = product.product_model
+    if model is None:
+        return [], []
+    position = {fa.attribute_id: index for index, fa in enumerate(family_attributes)}
+    by_attribute = {fa.attribute_id: fa for fa in family_attributes}
+    # The family's attribute instances come with their units loaded.
+    axes = sorted(
+        (by_attribute[a.pk].attribute if a.pk in by_attribute else a for a in model.axes.all()),
+        key=lambda a: (position.get(a.pk, len(position)), a.code),
+    )
+    siblings = list(
+        Product.objects.publicly_visible()
+        .filter(product_model_id=model.pk)
+        .prefetch_related(_values_prefetch("values", ProductValue))
+        .order_by("article_number_key")
+    )
+    labels = [localize(a.name, language) or a.code for a in axes]
+    rows = []
+    for sibling in siblings:
+        # Share the already loaded model (and its prefetched values) so the inherited
+        # values cost no query per variant.
+        sibling.product_model = model
+        values = effective_values(sibling)
+        shown = []
+        for axis in axes:
+            family_attribute = by_attribute.get(axis.pk)
+            unit = axis.get_display_unit(family_attribute) if family_attribute else None
+            shown.append(format_stored_value(values.get(axis.code, []), language, unit=unit))
+        rows.append(
+            VariantRow(
+                product=sibling,
+                axis_values=list(zip(labels, shown, strict=True)),
+                is_current=sibling.pk == product.pk,
+            )
+        )
+    return labels, rows
+
+
+def _relation_groups(product) -> list[RelationGroup]:
+    by_kind: dict[str, list[ProductRelation]] = {}
+    for relation in product.public_relations:
+        by_kind.setdefault(relation.kind, []).append(relation)
+    titles = {
+        RelationKind.ACCESSORY: _("Accessories"),
+        RelationKind.SPARE_PART: _("Spare parts"),
+        RelationKind.REPLACEMENT: _("Replacements"),
+        RelationKind.COMPATIBLE: _("Compatible with"),
+    }
+    return [
+        RelationGroup(kind=kind.value, title=titles[kind], items=by_kind[kind.value])
+        for kind in RelationKind
+        if kind.value in by_kind
+    ]
+
+
+def _quantity(value) -> str:
+    return format_number(float(value)) if value is not None else ""
+
+
+def build_product_detail(product: Product, language: str | None = None) -> ProductDetail:
+    """Arrange a product loaded by :func:`public_products` for its page."""
+    language = language or translation.get_language()
+    model = product.product_model
+    family_attributes = _family_attributes(product.family)
+    values = effective_values(product)
+    groups = _technical_groups(family_attributes, values, language)
+    shown_codes = {row.code for group in groups for row in group.rows}
+    shows_etim_feature = any(
+        fa.attribute.etim_code for fa in family_attributes if fa.attribute.code in shown_codes
+    )
+    categories = product.effective_categories()
+    axes, variants = _variants(product, family_attributes, language)
+    successor = product.successor
+    if successor is not None and not successor.is_publicly_visible():
+        successor = None
+    order_unit = order_unit_label(product.order_unit, language)
+    content = ""
+    if product.content_quantity != 1 or product.content_unit != product.order_unit:
+        content = _("%(quantity)s × %(unit)s") % {
+            "quantity": _quantity(product.content_quantity),
+            "unit": order_unit_label(product.content_unit, language),
+        }
+    step = _quantity(product.order_quantity_step) if product.order_quantity_step != 1 else ""
+    return ProductDetail(
+        product=product,
+        name=product.display_name(language) or product.article_number,
+        short_description=product.description("short_description", language),
+        long_description=product.description("long_description", language),
+        manufacturer=product.manufacturer_name or (model.manufacturer_name if model else ""),
+        category_paths=_category_paths(categories),
+        technical_groups=groups,
+        etim_class_code=product.family.etim_class_code,
+        shows_etim=bool(product.family.etim_class_code) or shows_etim_feature,
+        variant_axes=axes,
+        variants=variants,
+        relation_groups=_relation_groups(product),
+        successor=successor,
+        order_unit=order_unit,
+        min_order_quantity=_quantity(product.min_order_quantity),
+        order_quantity_step=step,
+        content=content,
+    )
+
+
+def structured_data(detail: ProductDetail, url: str) -> dict:
+    """Schema.org ``Product`` for search engines (JSON-LD); no prices."""
+    product = detail.product
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": detail.name,
+        "sku": product.article_number,
+        "url": url,
+    }
+    if detail.short_description:
+        data["description"] = detail.short_description
+    gtin = product.gtin
+    if gtin and len(gtin) in (8, 12, 13, 14):
+        data[f"gtin{len(gtin)}"] = gtin
+    if product.manufacturer_pid:
+        data["mpn"] = product.manufacturer_pid
+    if detail.manufacturer:
+        data["brand"] = {"@type": "Brand", "name": detail.manufacturer}
+        data["manufacturer"] = {"@type": "Organization", "name": detail.manufacturer}
+    if detail.category_paths:
+        data["category"] = " > ".join(localize(node.name) or node.code for node in detail.category_paths[0])
+    properties = [
+        {"@type": "PropertyValue", "name": row.label, "value": row.value}
+        for group in detail.technical_groups
+        for row in group.rows
+    ]
+    if properties:
+        data["additionalProperty"] = properties
+    return data
