@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 
@@ -136,7 +137,7 @@ class LocalizedTextField(models.JSONField):
         return LocalizedFormField(
             multiline=self.multiline,
             required=not self.blank,
-            label=kwargs.get("label", self.verbose_name),
+            label=kwargs.get("label", capfirst(self.verbose_name)),
             help_text=kwargs.get("help_text", self.help_text),
         )
 

@@ -233,7 +233,11 @@ class FamilyAttribute(models.Model):
         return f"{self.family.code} · {self.attribute.code}"
 
     def clean(self):
-        if self.display_unit_id and self.attribute.quantity_id != self.display_unit.quantity_id:
+        if (
+            self.display_unit_id
+            and self.attribute_id
+            and self.attribute.quantity_id != self.display_unit.quantity_id
+        ):
             raise ValidationError({"display_unit": _("Not a unit of the attribute's quantity.")})
 
     def options(self):

@@ -12,7 +12,7 @@ from wagtail.models import DraftStateMixin, RevisionMixin
 from wagtail.search import index
 
 from ..identifiers import normalize_article_number, validate_article_number, validate_gtin
-from ..localization import LocalizedTextField, localize
+from ..localization import LocalizedTextField, clean_localized, localize
 from .attributes import AttributeType
 
 
@@ -178,7 +178,9 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
     gtin = models.CharField(_("GTIN"), max_length=14, blank=True, validators=[validate_gtin], db_index=True)
     manufacturer_pid = models.CharField(_("manufacturer part number"), max_length=64, blank=True)
     manufacturer_name = models.CharField(_("manufacturer"), max_length=100, blank=True)
-    name = LocalizedTextField(_("name"))
+    name = LocalizedTextField(
+        _("name"), blank=True, help_text=_("Required, except for variants: they can use their model's name.")
+    )
     short_description = LocalizedTextField(_("short description"), blank=True, multiline=True)
     long_description = LocalizedTextField(_("long description"), blank=True, multiline=True)
     family = models.ForeignKey(
@@ -252,6 +254,10 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
                     "“%(number)s” is already used by %(other)s (article numbers are compared "
                     "ignoring case, spaces, dots and dashes)."
                 ) % {"number": self.article_number, "other": clash.article_number}
+        if not self.product_model_id and not clean_localized(self.name):
+            errors["name"] = _(
+                "Enter the name in at least one language (only variants may use their model's name)."
+            )
         if self.successor_id and self.successor_id == self.pk:
             errors["successor"] = _("A product cannot be its own successor.")
         if self.product_model_id and self.family_id and self.product_model.family_id != self.family_id:
