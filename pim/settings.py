@@ -179,12 +179,73 @@ LOGGING = {
 }
 
 # --- search (pim/search) ---------------------------------------------------------------
-# PIM_SEARCH_BACKEND: "database" (embedded default) or "elasticsearch".
+# PIM_SEARCH_BACKEND: "database" (embedded default) or "elasticsearch". The database index is
+# always maintained: it answers while Elasticsearch is unreachable.
 PIM_SEARCH_BACKEND = os.environ.get("PIM_SEARCH_BACKEND", "database")
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+PIM_ELASTICSEARCH = {
+    "URLS": env_list("ELASTICSEARCH_URL", ""),  # comma separated for several nodes
+    "API_KEY": os.environ.get("ELASTICSEARCH_API_KEY", ""),  # or basic auth:
+    "USERNAME": os.environ.get("ELASTICSEARCH_USERNAME", ""),
+    "PASSWORD": os.environ.get("ELASTICSEARCH_PASSWORD", ""),
+    "CA_CERTS": os.environ.get("ELASTICSEARCH_CA_CERTS", ""),  # path to the cluster's CA (PEM)
+    "VERIFY_CERTS": env_bool("ELASTICSEARCH_VERIFY_CERTS", True),
+    "TIMEOUT": float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10")),  # seconds per request
+    "MAX_RETRIES": int(os.environ.get("ELASTICSEARCH_MAX_RETRIES", "1")),
+    "INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "pim"),
+    "SHARDS": int(os.environ.get("ELASTICSEARCH_SHARDS", "1")),
+    "REPLICAS": int(os.environ.get("ELASTICSEARCH_REPLICAS", "0")),
+    "FALLBACK": env_bool("PIM_SEARCH_FALLBACK", True),  # database answers while ES is down
+    "FALLBACK_RETRY_SECONDS": float(os.environ.get("PIM_SEARCH_FALLBACK_RETRY_SECONDS", "10")),
+}
+PIM_SEARCH_OUTBOX_BATCH = int(os.environ.get("PIM_SEARCH_OUTBOX_BATCH", "500"))
+PIM_SEARCH_RETRY_MAX_SECONDS = int(os.environ.get("PIM_SEARCH_RETRY_MAX_SECONDS", "300"))
+PIM_SEARCH_MAX_FACETS = int(os.environ.get("PIM_SEARCH_MAX_FACETS", "12"))
+PIM_SEARCH_FACET_BUCKETS = 8  # numeric facets: about this many round-numbered buckets
+PIM_SEARCH_COMPOUND_WORDS = os.environ.get("PIM_SEARCH_COMPOUND_WORDS", "")  # extra German words, a file
 
 # --- assets (pim/assets) ----------------------------------------------------------------
 PIM_ASSET_MAX_UPLOAD_MB = int(os.environ.get("PIM_ASSET_MAX_UPLOAD_MB", "512"))
+# ZIP archives (uploaded assets and bulk imports) are unpacked in a check first: limits
+# against bombs (total size, compression ratio of a member, member count, nesting).
+PIM_ASSET_ZIP_MAX_TOTAL_MB = int(os.environ.get("PIM_ASSET_ZIP_MAX_TOTAL_MB", "2048"))
+PIM_ASSET_ZIP_MAX_RATIO = int(os.environ.get("PIM_ASSET_ZIP_MAX_RATIO", "200"))
+PIM_ASSET_ZIP_MAX_ENTRIES = int(os.environ.get("PIM_ASSET_ZIP_MAX_ENTRIES", "10000"))
+PIM_ASSET_ZIP_MAX_DEPTH = int(os.environ.get("PIM_ASSET_ZIP_MAX_DEPTH", "2"))
+# SVG with scripts, event handlers or external references: "reject" or "sanitize".
+PIM_ASSET_SVG_POLICY = os.environ.get("PIM_ASSET_SVG_POLICY", "reject")
+# Storage alias (STORAGES) of asset files and generated datasheets.
+PIM_ASSET_STORAGE = os.environ.get("PIM_ASSET_STORAGE", "default")
+# How download bytes leave the server: "django" (streamed by Django, Range supported),
+# "x-accel-redirect" (nginx: internal location PIM_ASSET_ACCEL_PREFIX aliased to MEDIA_ROOT),
+# "x-sendfile" (Apache mod_xsendfile, lighttpd: absolute path), "redirect" (302 to the
+# storage URL, a presigned URL with S3).
+PIM_ASSET_DELIVERY = os.environ.get("PIM_ASSET_DELIVERY", "django")
+PIM_ASSET_ACCEL_PREFIX = os.environ.get("PIM_ASSET_ACCEL_PREFIX", "/protected-media/")
+PIM_ASSET_REDIRECT_EXPIRY = int(os.environ.get("PIM_ASSET_REDIRECT_EXPIRY", "300"))
+PIM_ASSET_CACHE_MAX_AGE = int(os.environ.get("PIM_ASSET_CACHE_MAX_AGE", "3600"))
+# Base URL printed on generated datasheets (link back to the product page).
+PIM_PUBLIC_BASE_URL = os.environ.get("PIM_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
+# S3-compatible object storage (needs the "s3" extra: pip install -e ".[s3]"). Setting
+# PIM_S3_BUCKET moves the default storage (assets, images, documents) to the bucket.
+if os.environ.get("PIM_S3_BUCKET"):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": os.environ["PIM_S3_BUCKET"],
+            "endpoint_url": os.environ.get("PIM_S3_ENDPOINT_URL") or None,
+            "region_name": os.environ.get("PIM_S3_REGION") or None,
+            "access_key": os.environ.get("PIM_S3_ACCESS_KEY_ID") or None,
+            "secret_key": os.environ.get("PIM_S3_SECRET_ACCESS_KEY") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 
 # --- exports (pim/exports) --------------------------------------------------------------
 PIM_EXPORT_ROOT = Path(os.environ.get("PIM_EXPORT_ROOT", VAR_DIR / "exports"))
+# Files of older (unpublished) runs kept per channel; history rows are always kept.
+PIM_EXPORT_KEEP_FILES = int(os.environ.get("PIM_EXPORT_KEEP_FILES", "20"))
+# Deltas start this much before the requested moment (changes committing during a snapshot).
+PIM_EXPORT_DELTA_OVERLAP_SECONDS = int(os.environ.get("PIM_EXPORT_DELTA_OVERLAP_SECONDS", "120"))

@@ -9,6 +9,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("downloads/", include("pim.assets.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -7,3 +7,6 @@ class AssetsConfig(AppConfig):
     label = "assets"
     verbose_name = _("Assets")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the receivers

@@ -1,0 +1,167 @@
+"""Demo assets, so the public pages have downloads from the first run.
+
+:func:`attach_demo_assets` gives the demo products a picture (main image), a STEP model
+and an STL mesh (per series, or per product without one), a DXF drawing, and a manual
+per family; a quality certificate is linked to the top categories. Every file is written
+here (pim.assets.samples) and goes through the normal validation and storage. Content is
+deterministic for a seed, so running it again links the existing assets instead of storing
+copies. Datasheets need nothing: they are generated from the product data on request.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from random import Random
+
+from django.db import transaction
+
+from pim.catalog.localization import localize
+from pim.catalog.models import Category
+
+from . import samples
+from .models import AssetKind, AssetLink, LinkRole
+from .services import create_asset, link_asset
+
+_COLORS = [(32, 96, 160), (160, 60, 40), (40, 130, 90), (110, 80, 150), (90, 90, 90), (190, 140, 30)]
+
+
+@dataclass
+class DemoAssetSummary:
+    created: int = 0
+    reused: int = 0
+    links: int = 0
+
+
+def _add(summary, file_bytes, filename, kind, title, languages=()):
+    from io import BytesIO
+
+    result = create_asset(BytesIO(file_bytes), filename=filename, kind=kind, title=title, languages=languages)
+    if result.created:
+        summary.created += 1
+    else:
+        summary.reused += 1
+    return result.asset
+
+
+def _link_many(asset, targets, field, role, summary):
+    existing = set(
+        AssetLink.objects.filter(asset=asset, role=role, **{f"{field}__in": targets}).values_list(
+            f"{field}_id", flat=True
+        )
+    )
+    new = [
+        AssetLink(asset=asset, role=role, sort_order=10, **{field: t})
+        for t in targets
+        if t.pk not in existing
+    ]
+    AssetLink.objects.bulk_create(new)
+    summary.links += len(new)
+
+
+def attach_demo_assets(products, rng: Random | None = None, *, progress=None) -> DemoAssetSummary:
+    """Attach demo files to ``products`` (a queryset or list) and return what was done."""
+    rng = rng or Random(1)
+    summary = DemoAssetSummary()
+    products = list(
+        products.select_related("family", "product_model")
+        if hasattr(products, "select_related")
+        else products
+    )
+    by_model = defaultdict(list)
+    standalone = []
+    by_family = defaultdict(list)
+    for product in products:
+        by_family[product.family].append(product)
+        if product.product_model_id:
+            by_model[product.product_model].append(product)
+        else:
+            standalone.append(product)
+
+    units = [("model", model, model.code, localize(model.name, "en")) for model in by_model]
+    units += [("product", p, p.article_number, p.display_name("en")) for p in standalone]
+    iterable = progress(units) if progress else units
+    for index, (_what, target, code, name) in enumerate(iterable):
+        size = (rng.choice([20, 30, 40, 60, 80]), rng.choice([20, 25, 30, 40]), rng.choice([15, 20, 30, 50]))
+        color = _COLORS[index % len(_COLORS)]
+        with transaction.atomic():
+            picture = _add(
+                summary,
+                samples.picture(f"{code} {name}", color=color),
+                f"{code}.png",
+                AssetKind.IMAGE,
+                {"en": f"{name} – picture", "de": f"{name} – Bild"},
+            )
+            link_asset(picture, target, role=LinkRole.MAIN_IMAGE)
+            step = _add(
+                summary,
+                samples.step_box(code, size, description=name),
+                f"{code}.step",
+                AssetKind.CAD_3D,
+                {"en": f"{code} 3D model (STEP)", "de": f"{code} 3D-Modell (STEP)"},
+            )
+            link_asset(step, target)
+            stl = _add(
+                summary,
+                samples.stl_box_binary(code, size),
+                f"{code}.stl",
+                AssetKind.CAD_3D,
+                {"en": f"{code} mesh (STL)", "de": f"{code} Netz (STL)"},
+            )
+            link_asset(stl, target)
+            drawing = _add(
+                summary,
+                samples.dxf_rectangle(size[0], size[1]),
+                f"{code}.dxf",
+                AssetKind.CAD_2D,
+                {"en": f"{code} dimension drawing (DXF)", "de": f"{code} Maßzeichnung (DXF)"},
+            )
+            link_asset(drawing, target)
+            summary.links += 4
+
+    for family, members in by_family.items():
+        label_en = localize(family.name, "en") or family.code
+        label_de = localize(family.name, "de") or label_en
+        with transaction.atomic():
+            manual = _add(
+                summary,
+                samples.simple_pdf(
+                    f"Operating instructions – {label_en}",
+                    [
+                        f"Betriebsanleitung – {label_de}",
+                        "Installation, operation, maintenance.",
+                        "Max. 16 bar, ≤ 120 °C",
+                    ],
+                ),
+                f"manual-{family.code}.pdf",
+                AssetKind.MANUAL,
+                {"en": f"Operating instructions {label_en}", "de": f"Betriebsanleitung {label_de}"},
+                languages=["de", "en"],
+            )
+            _link_many(manual, members, "product", LinkRole.MANUAL, summary)
+
+    # The certificate applies to everything: link it to the top of each category tree the
+    # products sit in (a category link covers all subcategories).
+    tree_ids = set(
+        Category.objects.filter(products__in=[p.pk for p in products]).values_list("tree_id", flat=True)
+    )
+    roots = list(Category.objects.filter(parent__isnull=True, tree_id__in=tree_ids))
+    if roots:
+        with transaction.atomic():
+            certificate = _add(
+                summary,
+                samples.simple_pdf(
+                    "ISO 9001:2015 certificate",
+                    [
+                        "Quality management system",
+                        "Zertifikat Qualitätsmanagementsystem",
+                        "Valid until 2027-12-31",
+                    ],
+                ),
+                "iso-9001-certificate.pdf",
+                AssetKind.CERTIFICATE,
+                {"en": "ISO 9001 certificate", "de": "ISO-9001-Zertifikat"},
+                languages=["de", "en"],
+            )
+            for root in roots:
+                link_asset(certificate, root)
+                summary.links += 1
+    return summary

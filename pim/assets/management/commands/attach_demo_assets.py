@@ -1,0 +1,33 @@
+from random import Random
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from pim.assets.demo import attach_demo_assets
+
+
+class Command(BaseCommand):
+    help = (
+        "Attach demo assets (pictures, STEP/STL models, DXF drawings, manuals, a certificate) to the "
+        "demo catalog's products. Safe to run again: identical files are linked, not stored twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1)
+
+    def handle(self, *args, seed, **options):
+        from pim.catalog.demo.generator import demo_products
+
+        products = demo_products()
+        if not products.exists():
+            raise CommandError("There are no demo products; run demo_catalog first.")
+
+        def progress(items):
+            return tqdm(
+                items, desc="demo assets", unit="series", disable=options["verbosity"] < 1, file=self.stderr
+            )
+
+        summary = attach_demo_assets(products, Random(seed), progress=progress)
+        self.stdout.write(
+            f"Demo assets: {summary.created} stored, {summary.reused} reused, {summary.links} links."
+        )

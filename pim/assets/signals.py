@@ -1,0 +1,38 @@
+"""Storage clean-up: files leave storage when nothing refers to them any more. Deletion
+waits for the commit, so a rolled-back delete keeps its files."""
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from .models import Asset, AssetRevision, GeneratedDatasheet
+
+
+def _delete_later(storage, name):
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+@receiver(post_delete, sender=AssetRevision)
+def _revision_deleted(sender, instance, **kwargs):
+    # Content-addressed: another revision (of any asset) may hold the same bytes.
+    name = instance.file.name
+    if name and not AssetRevision.objects.filter(file=name).exists():
+        _delete_later(instance.file.storage, name)
+        from .previews import thumbnail_name
+
+        _delete_later(instance.file.storage, thumbnail_name(instance))
+
+
+@receiver(post_delete, sender=GeneratedDatasheet)
+def _datasheet_deleted(sender, instance, **kwargs):
+    _delete_later(instance.file.storage, instance.file.name)
+
+
+@receiver(post_delete, sender=Asset)
+def _asset_deleted(sender, instance, **kwargs):
+    # The Wagtail image of a product image belongs to the asset (Wagtail removes its file).
+    if instance.image_id:
+        from wagtail.images import get_image_model
+
+        get_image_model().objects.filter(pk=instance.image_id).delete()
