@@ -13,6 +13,7 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from pim.assets.downloads import DownloadLink, main_image_for, product_zip_url, public_assets_for
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.localization import localize
 from pim.catalog.models import (
@@ -112,6 +113,9 @@ class ProductDetail:
     min_order_quantity: str = ""
     order_quantity_step: str = ""
     content: str = ""
+    downloads: list[DownloadLink] = field(default_factory=list)
+    documents_zip_url: str = ""
+    main_image: object = None  # a Wagtail image
 
     @property
     def meta_description(self) -> str:
@@ -277,8 +281,15 @@ def build_product_detail(product: Product, language: str | None = None) -> Produ
             "unit": order_unit_label(product.content_unit, language),
         }
     step = _quantity(product.order_quantity_step) if product.order_quantity_step != 1 else ""
+    downloads = public_assets_for(product, language)
     return ProductDetail(
         product=product,
+        downloads=downloads,
+        # The ZIP holds the uploaded documents; only worth offering when there are some.
+        documents_zip_url=product_zip_url(product)
+        if any(not d.generated and not d.external for d in downloads)
+        else "",
+        main_image=main_image_for(product),
         name=product.display_name(language) or product.article_number,
         short_description=product.description("short_description", language),
         long_description=product.description("long_description", language),
