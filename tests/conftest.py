@@ -28,3 +28,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_media_root(settings, tmp_path_factory):
+    """Files written by a test (uploads, demo assets, datasheets) never land in var/media."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")

@@ -5,6 +5,8 @@ from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
+from pim.catalog.signals import demo_catalog_built
+
 from .models import Asset, AssetRevision, GeneratedDatasheet
 
 
@@ -36,3 +38,23 @@ def _asset_deleted(sender, instance, **kwargs):
         from wagtail.images import get_image_model
 
         get_image_model().objects.filter(pk=instance.image_id).delete()
+
+
+@receiver(demo_catalog_built)
+def _attach_demo_assets(sender, products, seed, verbosity=1, stdout=None, stderr=None, **kwargs):
+    """The demo catalog gets downloads from the first run: pictures, STEP/STL models, DXF
+    drawings, manuals and a certificate per series (see :mod:`pim.assets.demo`)."""
+    from random import Random
+
+    from tqdm import tqdm
+
+    from .demo import attach_demo_assets
+
+    def progress(items):
+        return tqdm(items, desc="demo assets", unit=" series", disable=verbosity < 1, file=stderr)
+
+    summary = attach_demo_assets(products, Random(seed), progress=progress)
+    if stdout is not None and verbosity >= 1:
+        stdout.write(
+            f"Demo assets: {summary.created} stored, {summary.reused} reused, {summary.links} links."
+        )

@@ -19,9 +19,13 @@ DEMO_ETIM_CLASSES = [
     "EC000243",  # Pressure switch / Druckschalter
     "EC002990",  # Gauge/absolute pressure transmitter / Druck-/Absolutdruckmessumformer
     "EC002989",  # Differential pressure transmitter / Differenzdruckmessumformer
+    # sensors and switches
+    "EC002714",  # Inductive proximity switch / Induktiver Näherungsschalter
+    "EC002616",  # Temperature switch / Temperaturschalter
     # connectors
     "EC002635",  # Circular connector (industrial connector) / Rundsteckverbinder
     "EC002062",  # Sensor-actuator connector / Sensor-Aktor-Steckverbinder
+    "EC001855",  # Sensor-actuator patch cord / Konfektioniertes Sensor-Aktor-Kabel
     # drive technology
     "EC001851",  # Electric motor / Elektromotor
     "EC002987",  # Gear motor for door control systems / Getriebemotor
@@ -29,4 +33,5 @@ DEMO_ETIM_CLASSES = [
     "EC002380",  # Hexagon head bolt / Sechskant-Gewindeschraube
     "EC002356",  # Hexagon socket head cap bolt / Innensechskant-Gewindeschraube
     "EC000129",  # Hexagon nut / Sechskantmutter
+    "EC000098",  # Washer / Unterlegscheibe
 ]

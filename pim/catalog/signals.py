@@ -13,6 +13,12 @@ from wagtail.signals import published, unpublished
 
 products_changed = Signal()  # kwargs: product_ids (list[int]), reason (str)
 
+# Sent by ``demo_catalog`` after it built the demo products, so other apps add their demo
+# data (assets attach files, exports create demo channels) without the catalog importing
+# them. kwargs: products (queryset of the demo products), seed (int), verbosity (int),
+# stdout/stderr (the command's streams).
+demo_catalog_built = Signal()
+
 
 def notify(product_ids, reason: str) -> None:
     ids = sorted({int(pk) for pk in product_ids if pk is not None})

@@ -360,7 +360,9 @@ def format_stored_value(rows, language: str | None = None, unit=None, family_att
     if kind == AttributeType.NUMBER:
         return "" if row.number is None else with_unit(number(row.number))
     if row.number_min is not None and row.number_max is not None:
-        return with_unit(f"{number(row.number_min)} … {number(row.number_max)}")
+        low, high = number(row.number_min), number(row.number_max)
+        # ETIM gives fixed ratings as ranges with equal ends (230 … 230 V): show one value.
+        return with_unit(low if low == high else f"{low} … {high}")
     if row.number_min is not None:
         return _("from %(value)s") % {"value": with_unit(number(row.number_min))}
     if row.number_max is not None:

@@ -36,3 +36,27 @@ def test_demo_assets_are_attached_and_downloadable(client, family, media_root):
     again = attach_demo_assets(products, Random(3))
     assert again.created == 0 and again.reused == summary.created
     assert Asset.objects.count() == summary.created
+
+
+@pytest.mark.django_db
+def test_demo_catalog_command_attaches_demo_assets_through_its_signal(family, media_root):
+    """``demo_catalog`` announces the demo products; the assets app answers with files."""
+    from io import StringIO
+
+    from pim.catalog.models import Product
+    from pim.catalog.signals import demo_catalog_built
+
+    products = [make_product(family, article_number=f"DEMO-{i}") for i in range(3)]
+    out = StringIO()
+    demo_catalog_built.send(
+        sender=None,
+        products=Product.objects.filter(pk__in=[p.pk for p in products]),
+        seed=1,
+        verbosity=1,
+        stdout=out,
+        stderr=StringIO(),
+    )
+    assert "Demo assets:" in out.getvalue()
+    for product in products:
+        kinds = {link.kind for link in public_assets_for(product, "en")}
+        assert {"cad_3d", "cad_2d"} <= kinds, product

@@ -51,6 +51,8 @@ def test_range_with_temperature_offset(family):
     [row] = build_value_rows(attr("temperature_range"), "14 °F .. 248 °F")
     assert math.isclose(row.number_min, 263.15) and math.isclose(row.number_max, 393.15)
     assert format_stored_value([row], "de") == "-10 … 120\u00a0°C"
+    [row] = build_value_rows(attr("temperature_range"), "20 .. 20 °C")
+    assert format_stored_value([row], "en") == "20\u00a0°C"
 
 
 @pytest.mark.parametrize(
