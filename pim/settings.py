@@ -136,7 +136,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("PIM_STATIC_ROOT", VAR_DIR / "static"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("PIM_MEDIA_ROOT", VAR_DIR / "media"))
 
@@ -203,6 +203,8 @@ PIM_SEARCH_RETRY_MAX_SECONDS = int(os.environ.get("PIM_SEARCH_RETRY_MAX_SECONDS"
 PIM_SEARCH_MAX_FACETS = int(os.environ.get("PIM_SEARCH_MAX_FACETS", "12"))
 PIM_SEARCH_FACET_BUCKETS = 8  # numeric facets: about this many round-numbered buckets
 PIM_SEARCH_COMPOUND_WORDS = os.environ.get("PIM_SEARCH_COMPOUND_WORDS", "")  # extra German words, a file
+PIM_SEARCH_SCHEMA_TTL = 60  # seconds other processes may use cached attribute metadata after an edit
+LOGGING["loggers"]["elastic_transport"] = {"level": "WARNING"}  # not every request at INFO
 
 # --- assets (pim/assets) ----------------------------------------------------------------
 PIM_ASSET_MAX_UPLOAD_MB = int(os.environ.get("PIM_ASSET_MAX_UPLOAD_MB", "512"))
