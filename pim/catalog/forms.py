@@ -652,7 +652,7 @@ class FamilyAttributeForm(CapitalizedLabelsMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attribute"].widget = AdminSnippetChooser(Attribute)
+        self.fields["attribute"].widget = AdminSnippetChooser(Attribute, icon="list-ol")
         self.fields["display_unit"].queryset = Unit.objects.select_related("quantity")
         self.fields["display_unit"].label_from_instance = lambda u: f"{u.symbol} ({u.quantity})"
         options = self.fields["allowed_options"]
