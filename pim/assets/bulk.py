@@ -28,6 +28,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from pim.catalog.models import Product, ProductModel
 
@@ -94,14 +95,30 @@ def compile_rule(rule: str) -> re.Pattern:
     return re.compile(f"^{regex}$", re.IGNORECASE)
 
 
+# What the report shows for each status code (the codes themselves stay stable for callers).
+STATUS_LABELS = {
+    "created": gettext_lazy("created"),
+    "revised": gettext_lazy("revised"),
+    "linked": gettext_lazy("linked"),
+    "unchanged": gettext_lazy("unchanged"),
+    "skipped": gettext_lazy("skipped"),
+    "failed": gettext_lazy("failed"),
+    "checked": gettext_lazy("checked"),
+}
+
+
 @dataclass
 class ImportItem:
     name: str
-    status: str  # created, revised, linked, unchanged, skipped, failed
+    status: str  # created, revised, linked, unchanged, skipped, failed, checked (dry run)
     message: str = ""
     article: str = ""
     kind: str = ""
     asset_id: int | None = None
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS.get(self.status, self.status))
 
 
 @dataclass
@@ -119,6 +136,11 @@ class ImportReport:
         return sorted(self.counts().items())
 
     @property
+    def summary_labels(self) -> list[tuple[str, int]]:
+        """Like :attr:`summary`, with the status shown in the active language."""
+        return [(str(STATUS_LABELS.get(status, status)), count) for status, count in self.summary]
+
+    @property
     def ok(self) -> bool:
         return not any(item.status in ("skipped", "failed") for item in self.items)
 
@@ -131,11 +153,10 @@ class ImportReport:
             target = f" → {item.article}" if item.article else ""
             kind = f" [{item.kind}]" if item.kind else ""
             detail = f": {item.message}" if item.message else ""
-            lines.append(f"  {item.status.upper():9} {item.name}{target}{kind}{detail}")
-        counts = self.counts()
+            lines.append(f"  {item.status_label.upper():9} {item.name}{target}{kind}{detail}")
         lines.append(
             _("Summary: %(summary)s")
-            % {"summary": ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "0"}
+            % {"summary": ", ".join(f"{n} {label}" for label, n in self.summary_labels) or "0"}
         )
         return "\n".join(lines)
 

@@ -4,6 +4,7 @@ waits for the commit, so a rolled-back delete keeps its files."""
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from pim.catalog.signals import demo_catalog_built
 
@@ -51,10 +52,11 @@ def _attach_demo_assets(sender, products, seed, verbosity=1, stdout=None, stderr
     from .demo import attach_demo_assets
 
     def progress(items):
-        return tqdm(items, desc="demo assets", unit=" series", disable=verbosity < 1, file=stderr)
+        return tqdm(items, desc=_("demo assets"), unit=" series", disable=verbosity < 1, file=stderr)
 
     summary = attach_demo_assets(products, Random(seed), progress=progress)
     if stdout is not None and verbosity >= 1:
         stdout.write(
-            f"Demo assets: {summary.created} stored, {summary.reused} reused, {summary.links} links."
+            _("Demo assets: %(created)s stored, %(reused)s reused, %(links)s links.")
+            % {"created": summary.created, "reused": summary.reused, "links": summary.links}
         )

@@ -6,6 +6,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from wagtail.models import DraftStateMixin, RevisionMixin
@@ -373,7 +374,7 @@ class ProductRelation(models.Model):
         Product, verbose_name=_("related product"), on_delete=models.CASCADE, related_name="related_from"
     )
     quantity = models.DecimalField(
-        _("quantity"),
+        pgettext_lazy("number of items", "quantity"),
         max_digits=10,
         decimal_places=3,
         null=True,

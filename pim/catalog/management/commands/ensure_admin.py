@@ -4,13 +4,20 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+HELP = gettext_lazy(
+    "Create the first administrator if there is none and print how to log in. The password "
+    "comes from PIM_ADMIN_PASSWORD or is generated once and kept in var/admin-password.txt."
+)
 
 
 class Command(BaseCommand):
-    help = (
-        "Create the first administrator if there is none and print how to log in. The password "
-        "comes from PIM_ADMIN_PASSWORD or is generated once and kept in var/admin-password.txt."
-    )
+    @property
+    def help(self):
+        # argparse needs a str, not a lazy translation.
+        return str(HELP)
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default=os.environ.get("PIM_ADMIN_USER", "admin"))
@@ -21,7 +28,9 @@ class Command(BaseCommand):
         admin_url = f"{settings.WAGTAILADMIN_BASE_URL.rstrip('/')}/admin/"
         user = User.objects.filter(username=username, is_superuser=True).first()
         if user is None and User.objects.filter(is_superuser=True).exists():
-            self.stdout.write(f"Log in at {admin_url} with your existing administrator account.")
+            self.stdout.write(
+                _("Log in at %(url)s with your existing administrator account.") % {"url": admin_url}
+            )
             return
         if user is None:
             password = os.environ.get("PIM_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
@@ -32,6 +41,14 @@ class Command(BaseCommand):
         elif password_file.exists() and user.check_password(password_file.read_text().strip()):
             password = password_file.read_text().strip()
         else:
-            self.stdout.write(f"Log in at {admin_url} as {username} with the password you set.")
+            self.stdout.write(
+                _("Log in at %(url)s as %(username)s with the password you set.")
+                % {"url": admin_url, "username": username}
+            )
             return
-        self.stdout.write(self.style.SUCCESS(f"Log in at {admin_url} as {username} / {password}"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                _("Log in at %(url)s as %(username)s / %(password)s")
+                % {"url": admin_url, "username": username, "password": password}
+            )
+        )
