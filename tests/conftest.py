@@ -19,7 +19,18 @@ def _ci_requires_postgres(django_db_setup, django_db_blocker):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Tests marked ``postgres`` need PostgreSQL: they skip on SQLite locally and fail under CI."""
+    """Tests marked ``postgres`` need PostgreSQL: they skip on SQLite locally and fail under CI.
+
+    Transactional tests must also ask for ``serialized_rollback``: the flush after a
+    transactional test deletes what the data migrations seeded (units, Wagtail's root page)
+    and recreates content types with new ids, which breaks every later test that restores
+    the serialized database."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if marker and marker.kwargs.get("transaction") and not marker.kwargs.get("serialized_rollback"):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, serialized_rollback=True)"
+            )
     if connection.vendor == "postgresql":
         return
     if os.environ.get("CI") == "true":

@@ -3,8 +3,9 @@
 import django_filters
 from django import forms
 from django.contrib import messages
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import ProtectedError, Q, RestrictedError
+from django.db.models.deletion import Collector
 from django.shortcuts import redirect
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -158,6 +159,9 @@ class CatalogDeleteView(snippet_views.DeleteView):
 
     def form_valid(self, form):
         try:
+            # Ask Django's deletion collector first: Wagtail's reference index (which would
+            # otherwise answer with a bare "permission denied") may lag behind the data.
+            Collector(using=router.db_for_write(self.model)).collect([self.object])
             with transaction.atomic():
                 return super().form_valid(form)
         except (ProtectedError, RestrictedError) as exc:

@@ -116,7 +116,7 @@ def test_links_roles_and_main_image(media_root, family, product):
         link_asset(model, product, role=LinkRole.MAIN_IMAGE)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_deleting_an_asset_removes_files_nothing_else_uses(media_root, family):
     from wagtail.images import get_image_model
 
