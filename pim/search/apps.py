@@ -7,3 +7,6 @@ class SearchConfig(AppConfig):
     label = "pim_search"
     verbose_name = _("Search")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401 - connects the outbox writers

@@ -12,6 +12,7 @@ from pim.catalog.demo.generator import (
     demo_products,
     reset_demo_catalog,
 )
+from pim.catalog.models import Attribute, AttributeType
 from pim.catalog.signals import demo_catalog_built
 
 
@@ -115,6 +116,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         finally:
             bar.close()
+        # Engineers filter on what the demo fills in: make those attributes facets.
+        # (A bulk update: the search index is rebuilt after the demo anyway.)
+        Attribute.objects.filter(
+            code__in={code for plan in generator.plans for code in plan.specs},
+            type__in=[t for t in AttributeType if t != AttributeType.TEXT],
+            filterable=False,
+        ).update(filterable=True)
         if generator.missing_classes:
             self.stderr.write(
                 self.style.WARNING(

@@ -1,0 +1,312 @@
+#!/usr/bin/env python
+"""Search benchmarks; prints a markdown section for docs/benchmarks.md.
+
+1. Full reindex throughput into Elasticsearch (``indexing.rebuild``: read the database,
+   build documents, parallel bulk, alias swap) against a raw bulk loop that sends the same
+   documents from a file and skips the database (ratio = our overhead). The database
+   backend's own rebuild is timed too.
+2. Faceted query latency, warm: text + 3 filters + up to 10 facets, Elasticsearch backend vs
+   database backend, end-to-end Python call vs the ``took`` Elasticsearch reports.
+
+Data: the demo catalog (``import_etim --demo-subset`` + ``demo_catalog --products N``). The
+demo does not mark attributes filterable, so this script marks the enumeration, yes/no, number
+and range attributes of the demo families filterable (what a catalog manager would do).
+
+Run with PostgreSQL and Elasticsearch up (use a database of its own: it is filled with demo
+data), e.g.::
+
+    scripts/postgres start; PIM_ES_HEAP=2g scripts/elasticsearch start
+    DATABASE_URL=postgres://pim:pim@127.0.0.1:5433/pim_bench ELASTICSEARCH_URL=http://127.0.0.1:9250 \\
+        PIM_VAR_DIR=/tmp/pim-bench .venv/bin/python bench/search_bench.py --products 100000
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pim.settings")
+os.environ["PIM_SEARCH_BACKEND"] = "elasticsearch"
+os.environ.setdefault("ELASTICSEARCH_INDEX_PREFIX", "pimbench")
+os.environ.setdefault("PIM_SEARCH_MAX_FACETS", "10")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from elasticsearch import helpers  # noqa: E402
+
+from pim.catalog.demo.generator import demo_products  # noqa: E402
+from pim.catalog.demo_classes import DEMO_ETIM_CLASSES  # noqa: E402
+from pim.catalog.localization import localize  # noqa: E402
+from pim.catalog.models import Attribute, AttributeType, Family, Product  # noqa: E402
+from pim.search import indexing  # noqa: E402
+from pim.search.backends import get_search_backend  # noqa: E402
+from pim.search.query import BooleanFilter, NumberFilter, OptionFilter, SearchQuery  # noqa: E402
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def prepare(products: int, regenerate: bool) -> dict:
+    call_command("migrate", verbosity=0)
+    if not Family.objects.filter(etim_class_code__in=DEMO_ETIM_CLASSES).exists():
+        call_command("import_etim", "--demo-subset", verbosity=0)
+    existing = demo_products().count()
+    generated = None
+    if regenerate or existing != products:
+        started = time.perf_counter()
+        call_command(
+            "demo_catalog", products=products, reset=bool(existing), seed=1, with_extras=False, verbosity=1
+        )
+        generated = time.perf_counter() - started
+    families = Family.objects.filter(etim_class_code__in=DEMO_ETIM_CLASSES)
+    marked = Attribute.objects.filter(
+        families__in=families,
+        type__in=[
+            AttributeType.ENUM,
+            AttributeType.MULTI_ENUM,
+            AttributeType.BOOLEAN,
+            AttributeType.NUMBER,
+            AttributeType.RANGE,
+        ],
+    ).update(filterable=True)
+    return {
+        "products": Product.objects.count(),
+        "visible": Product.objects.publicly_visible().count(),
+        "attributes": Attribute.objects.count(),
+        "filterable": marked,
+        "families": families.count(),
+        "generate_seconds": generated,
+    }
+
+
+def reindex(threads: int, batch_size: int) -> dict:
+    results = {}
+    for target in ("elasticsearch", "database"):
+        stats = indexing.rebuild(target, batch_size=batch_size, threads=threads)
+        results[target] = stats
+        print(f"  rebuilt {target}: {stats['indexed']} in {stats['seconds']:.1f} s", file=sys.stderr)
+    return results
+
+
+def raw_bulk(threads: int, batch_size: int) -> dict:
+    """The same documents, written to a file first (untimed), then sent by a plain bulk
+    loop with the same parallelism: what Elasticsearch alone costs."""
+    es = get_search_backend("elasticsearch")
+    with tempfile.NamedTemporaryFile("w+", suffix=".jsonl", delete=True) as handle:
+        count = 0
+        for batch in indexing.document_batches(batch_size):
+            for doc in batch.values():
+                if doc:
+                    handle.write(json.dumps(doc, separators=(",", ":")))
+                    handle.write("\n")
+                    count += 1
+        handle.flush()
+        size = handle.tell()
+        handle.seek(0)
+        index = f"{es.alias}-rawbaseline"
+        es.client.indices.delete(index=index, ignore_unavailable=True)
+        started = time.perf_counter()
+        es.create_index(index, building=True)
+
+        def send(actions):
+            return helpers.bulk(es.client, actions, raise_on_error=True, chunk_size=500)
+
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            in_flight, actions, sent = set(), [], 0
+            for line in handle:
+                doc = json.loads(line)
+                actions.append({"_index": index, "_id": str(doc["id"]), "_source": doc})
+                if len(actions) >= batch_size:
+                    in_flight.add(pool.submit(send, actions))
+                    actions = []
+                if len(in_flight) >= threads * 2:
+                    done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                    sent += sum(f.result()[0] for f in done)
+            if actions:
+                in_flight.add(pool.submit(send, actions))
+            sent += sum(f.result()[0] for f in in_flight)
+        es.client.indices.put_settings(index=index, settings={"refresh_interval": "1s"})
+        es.client.indices.refresh(index=index)
+        seconds = time.perf_counter() - started
+        es.client.indices.delete(index=index)
+    return {
+        "indexed": sent,
+        "seconds": seconds,
+        "per_second": sent / seconds,
+        "bytes": size,
+        "documents": count,
+    }
+
+
+def make_queries(count: int, seed: int = 7) -> list[SearchQuery]:
+    """Text (a word of a family name) + 3 filters taken from that text's facets, so every
+    query finds something; facets on."""
+    rng = random.Random(seed)
+    es = get_search_backend("elasticsearch")
+    families = list(Family.objects.filter(etim_class_code__in=DEMO_ETIM_CLASSES))
+    words = sorted(
+        {
+            word
+            for family in families
+            for language in ("en", "de")
+            for word in localize(family.name, language).replace("/", " ").replace("-", " ").split()
+            if len(word) > 3 and word.isalpha()
+        }
+    )
+    queries, attempts = [], 0
+    while len(queries) < count and attempts < count * 20:
+        attempts += 1
+        language = rng.choice(["de", "en"])
+        text = rng.choice(words)
+        probe = es.search(SearchQuery(text=text, language=language, page_size=1))
+        filters = []
+        facets = list(probe.facets)
+        rng.shuffle(facets)
+        for facet in facets:
+            if len(filters) == 3:
+                break
+            if facet.kind == "options" and facet.options:
+                option = max(facet.options, key=lambda o: o.count)
+                filters.append(OptionFilter(facet.attribute, [option.value]))
+            elif facet.kind == "boolean" and facet.options:
+                option = max(facet.options, key=lambda o: o.count)
+                filters.append(BooleanFilter(facet.attribute, option.value == "true"))
+            elif (
+                facet.kind == "number"
+                and facet.min is not None
+                and facet.max is not None
+                and facet.max > facet.min
+            ):
+                low = facet.min + (facet.max - facet.min) * rng.choice([0.0, 0.1, 0.25])
+                filters.append(NumberFilter(facet.attribute, at_least=f"{low:.6g} {facet.unit}".strip()))
+        if len(filters) < 3:
+            continue
+        queries.append(SearchQuery(text=text, language=language, filters=filters, page_size=20))
+    return queries
+
+
+def measure(queries, rounds: int) -> dict:
+    es = get_search_backend("elasticsearch")
+    db = get_search_backend("database")
+    for query in queries:  # warm both
+        es.search(query)
+        db.search(query)
+    timings = {"elasticsearch": [], "took": [], "database": []}
+    mismatches, totals = 0, []
+    for _round in range(rounds):
+        for query in queries:
+            started = time.perf_counter()
+            elastic = es.search(query)
+            timings["elasticsearch"].append((time.perf_counter() - started) * 1000)
+            timings["took"].append(elastic.engine_took_ms)
+            assert not elastic.degraded, "Elasticsearch fell back to the database during the benchmark"
+            started = time.perf_counter()
+            database = db.search(query)
+            timings["database"].append((time.perf_counter() - started) * 1000)
+            if (elastic.total, elastic.ids) != (database.total, database.ids):
+                mismatches += 1
+            totals.append(elastic.total)
+    return {"timings": timings, "mismatches": mismatches, "median_total": statistics.median(totals)}
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument(
+        "--regenerate", action="store_true", help="Generate the demo catalog even if it has N products."
+    )
+    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument("--skip-reindex", action="store_true")
+    args = parser.parse_args()
+
+    print(f"preparing {args.products} demo products…", file=sys.stderr)
+    data = prepare(args.products, args.regenerate)
+    es = get_search_backend("elasticsearch")
+    reindexed = None
+    if not args.skip_reindex:
+        print("reindexing…", file=sys.stderr)
+        reindexed = reindex(args.threads, args.batch_size)
+        print("raw bulk baseline…", file=sys.stderr)
+        raw = raw_bulk(args.threads, args.batch_size)
+    print("queries…", file=sys.stderr)
+    queries = make_queries(args.queries)
+    measured = measure(queries, args.rounds)
+    timings = measured["timings"]
+
+    version = next(iter(es.client.nodes.info(node_id="_local")["nodes"].values()))["version"]
+    lines = [
+        f"## Search ({data['visible']:,} visible demo products)",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{connection.vendor} {getattr(connection, 'pg_version', '')}".rstrip(),
+        f"- Elasticsearch {version} single node on 127.0.0.1, heap "
+        f"{os.environ.get('PIM_ES_HEAP', '512m')} (scripts/elasticsearch), 1 shard, 0 replicas",
+        f"- Data: `demo_catalog --products {args.products} --seed 1 --catalog-only`: {data['products']:,} products "
+        f"({data['visible']:,} publicly visible), {data['families']} families, {data['attributes']:,} attributes "
+        f"({data['filterable']} marked filterable)"
+        + (f"; generated in {data['generate_seconds']:.0f} s" if data["generate_seconds"] else ""),
+        f"- Command: `bench/search_bench.py --products {args.products} --queries {args.queries} "
+        f"--rounds {args.rounds} --threads {args.threads}`",
+        f"- Mapped fields in the Elasticsearch index: {es.mapped_field_count()} "
+        f"(with {data['attributes']:,} attributes in the catalog)",
+        "",
+    ]
+    if reindexed:
+        ours = reindexed["elasticsearch"]
+        lines += [
+            "| full reindex | documents | seconds | documents/s |",
+            "|---|---:|---:|---:|",
+            f"| `search_reindex` → Elasticsearch (DB read + documents + bulk + alias swap) | {ours['indexed']:,} | "
+            f"{ours['seconds']:.1f} | {ours['per_second']:,.0f} |",
+            f"| raw bulk loop, same documents from a file ({raw['bytes'] / 1e6:,.0f} MB) | {raw['indexed']:,} | "
+            f"{raw['seconds']:.1f} | {raw['per_second']:,.0f} |",
+            f"| `search_reindex` → database backend ({connection.vendor}) | {reindexed['database']['indexed']:,} | "
+            f"{reindexed['database']['seconds']:.1f} | {reindexed['database']['per_second']:,.0f} |",
+            "",
+            f"Overhead over raw Elasticsearch: **{ours['seconds'] / raw['seconds']:.2f}×** (target < 1.5×).",
+            "",
+        ]
+    es_ms, took, db_ms = timings["elasticsearch"], timings["took"], timings["database"]
+    lines += [
+        f"Faceted queries: {len(queries)} queries × {args.rounds} rounds, warm; each = one word of a family "
+        f"name + 3 filters from its facets + up to {settings.PIM_SEARCH_MAX_FACETS} facets, 20 hits; median "
+        f"total {measured['median_total']:,.0f} hits; result mismatches between backends: {measured['mismatches']}.",
+        "",
+        "| faceted query | p50 ms | p95 ms |",
+        "|---|---:|---:|",
+        f"| Elasticsearch backend, end-to-end Python call | {percentile(es_ms, 0.5):.1f} | {percentile(es_ms, 0.95):.1f} |",
+        f"| Elasticsearch `took` (sum of its requests' engine time) | {percentile(took, 0.5):.1f} | {percentile(took, 0.95):.1f} |",
+        f"| database backend ({connection.vendor}), end-to-end | {percentile(db_ms, 0.5):.1f} | {percentile(db_ms, 0.95):.1f} |",
+        "",
+        f"End-to-end / `took` (p50): {percentile(es_ms, 0.5) / max(percentile(took, 0.5), 0.001):.1f}×; "
+        f"Elasticsearch vs database (p95): {percentile(db_ms, 0.95) / percentile(es_ms, 0.95):.1f}× faster.",
+    ]
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,707 @@
+"""The Elasticsearch 8 backend (elasticsearch-dsl, the query DSL of the official client).
+
+Index layout: one document per product; ``attrs`` is a nested list of small records
+(``attr``, ``option``, ``n``, ``lo``, ``hi``, ``b``) with canonical numbers, so the mapping has
+the same few fields whether the catalog has ten attributes or ten thousand. Analysed text
+arrives as tokens (``terms_name``, ``terms_text``; see :mod:`pim.search.analysis`) and is
+indexed as keywords. The live index sits behind an alias; a rebuild fills a new index and
+swaps the alias atomically. Writes use external versions (the time the document was read from
+the database), so a stale document never overwrites a newer one.
+
+While the cluster cannot be reached, searches are answered by the database backend and
+flagged ``degraded``.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from datetime import UTC, datetime
+
+from django.conf import settings
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
+from elasticsearch.dsl import A, Boolean, Double, Keyword, Long, Mapping, Nested, Object, Q, Search
+
+from pim.catalog.localization import content_languages
+
+from ..documents import document_version
+from ..query import RangeMode, ResolvedFilter, ResolvedQuery, SortOrder, TextQuery
+from .base import BackendUnavailable, BaseSearchBackend, FacetSpec, RawFacet, RawResult
+from .database import (
+    MAX_EXPANSIONS,
+    SCORE_ARTICLE_EXACT,
+    SCORE_ARTICLE_PREFIX,
+    SCORE_KEY_EXACT,
+    SCORE_NAME,
+    SCORE_PARTS,
+    SCORE_TEXT,
+    DatabaseSearchBackend,
+)
+
+logger = logging.getLogger("pim.search")
+
+RESULT_WINDOW = 10_000
+TERMS_FIELDS = ("terms_name", "terms_text")
+
+
+def build_client(params: dict) -> Elasticsearch:
+    """A client from the ``PIM_ELASTICSEARCH`` settings: URL(s), API key or basic auth, CA
+    certificate, timeouts."""
+    urls = params.get("URLS") or []
+    if isinstance(urls, str):
+        urls = [u.strip() for u in urls.split(",") if u.strip()]
+    if not urls:
+        raise BackendUnavailable("ELASTICSEARCH_URL is not set")
+    options: dict = {
+        "hosts": urls,
+        "request_timeout": float(params.get("TIMEOUT", 10)),
+        "max_retries": int(params.get("MAX_RETRIES", 1)),
+        "retry_on_timeout": bool(params.get("RETRY_ON_TIMEOUT", False)),
+    }
+    if params.get("API_KEY"):
+        options["api_key"] = params["API_KEY"]
+    elif params.get("USERNAME"):
+        options["basic_auth"] = (params["USERNAME"], params.get("PASSWORD", ""))
+    if params.get("CA_CERTS"):
+        options["ca_certs"] = params["CA_CERTS"]
+    if "VERIFY_CERTS" in params:
+        options["verify_certs"] = bool(params["VERIFY_CERTS"])
+    return Elasticsearch(**options)
+
+
+def product_mapping() -> Mapping:
+    mapping = Mapping()
+    mapping.meta("dynamic", "strict")
+    mapping.field("id", Long())
+    mapping.field("version", Long(index=False))
+    mapping.field("article_key", Keyword())
+    mapping.field("keys", Keyword())
+    mapping.field("family_id", Keyword())
+    mapping.field("lifecycle", Keyword())
+    mapping.field("category_ids", Keyword())
+    mapping.field("sort_name", Object(properties={lang: Keyword() for lang in content_languages()}))
+    mapping.field("terms_name", Keyword())
+    mapping.field("terms_text", Keyword())
+    mapping.field(
+        "attrs",
+        Nested(
+            properties={
+                "attr": Keyword(),
+                "option": Keyword(),
+                "n": Double(),
+                "lo": Double(),
+                "hi": Double(),
+                "b": Boolean(),
+            }
+        ),
+    )
+    mapping.field("listing", Object(enabled=False))
+    return mapping
+
+
+def count_mapped_fields(properties: dict) -> int:
+    """Fields in a mapping (objects and nested objects count, like Elasticsearch's
+    ``index.mapping.total_fields.limit`` does)."""
+    total = 0
+    for spec in properties.values():
+        total += 1
+        total += count_mapped_fields(spec.get("properties", {}))
+    return total
+
+
+def _unavailable(exc: Exception) -> bool:
+    if isinstance(exc, NotFoundError):
+        return True  # the index does not exist (never built): answer from the fallback
+    if isinstance(exc, ApiError):
+        return exc.meta.status >= 500 or exc.meta.status == 429
+    return isinstance(exc, TransportError)  # connection refused, timeout, TLS…
+
+
+class ElasticsearchSearchBackend(BaseSearchBackend):
+    name = "elasticsearch"
+
+    def __init__(self, params: dict | None = None):
+        merged = {**getattr(settings, "PIM_ELASTICSEARCH", {}), **(params or {})}
+        super().__init__(merged)
+        self.prefix = merged.get("INDEX_PREFIX") or "pim"
+        self.alias = f"{self.prefix}-products"
+        self.building_alias = f"{self.alias}-building"
+        self.refresh = merged.get("REFRESH", False)
+        self.client = build_client(merged)
+        self.fallback = DatabaseSearchBackend() if merged.get("FALLBACK", True) else None
+        self.retry_after = float(merged.get("FALLBACK_RETRY_SECONDS", 10))
+        self._down_until = 0.0
+        self._local = threading.local()  # engine time of the current search, per thread
+
+    # --- plumbing -----------------------------------------------------------------------------
+    def _call(self, function, *args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except (ApiError, TransportError) as exc:
+            if _unavailable(exc):
+                raise BackendUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    def clear_caches(self) -> None:
+        super().clear_caches()
+        self._down_until = 0.0
+
+    def ping(self) -> bool:
+        try:
+            # not ping(): the integration-test distribution answers HEAD / with 405
+            self.client.options(request_timeout=2).cluster.health()
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not reachable"
+            return False
+
+    def index_settings(self, *, building: bool = False) -> dict:
+        return {
+            "number_of_shards": int(self.params.get("SHARDS", 1)),
+            "number_of_replicas": 0 if building else int(self.params.get("REPLICAS", 0)),
+            "refresh_interval": "-1" if building else self.params.get("REFRESH_INTERVAL", "1s"),
+            "max_result_window": RESULT_WINDOW,
+        }
+
+    def _new_index_name(self) -> str:
+        return f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+
+    def create_index(self, name: str, *, building: bool = False) -> None:
+        self._call(
+            self.client.indices.create,
+            index=name,
+            settings=self.index_settings(building=building),
+            mappings=product_mapping().to_dict(),
+        )
+
+    def live_indices(self) -> list[str]:
+        try:
+            return sorted(self._call(self.client.indices.get_alias, name=self.alias).body)
+        except BackendUnavailable as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return []
+            raise
+
+    def ensure_index(self) -> None:
+        """Create the first index and its alias (before any full rebuild)."""
+        if self.live_indices():
+            return
+        name = self._new_index_name()
+        self.create_index(name)
+        self._call(self.client.indices.put_alias, index=name, name=self.alias)
+
+    def _write_indices(self) -> list[str]:
+        indices = [self.alias]
+        try:
+            building = self.client.indices.get_alias(name=self.building_alias).body
+            indices.extend(sorted(building))
+        except NotFoundError:
+            pass
+        except (ApiError, TransportError) as exc:
+            raise BackendUnavailable(str(exc)) from exc
+        return indices
+
+    # --- writing ------------------------------------------------------------------------------
+    @staticmethod
+    def _index_action(index: str, doc: dict) -> dict:
+        return {
+            "_op_type": "index",
+            "_index": index,
+            "_id": str(doc["id"]),
+            "version": doc["version"],
+            "version_type": "external_gte",
+            "_source": doc,
+        }
+
+    def apply(self, documents: dict[int, dict | None]) -> dict[int, str]:
+        if not documents:
+            return {}
+        self.ensure_index()
+        indices = self._write_indices()
+        delete_version = document_version()
+        actions = []
+        for product_id, doc in documents.items():
+            for index in indices:
+                if doc:
+                    actions.append(self._index_action(index, doc))
+                else:
+                    actions.append(
+                        {
+                            "_op_type": "delete",
+                            "_index": index,
+                            "_id": str(product_id),
+                            "version": delete_version,
+                            "version_type": "external_gte",
+                        }
+                    )
+        try:
+            _ok, errors = helpers.bulk(
+                self.client, actions, raise_on_error=False, refresh=self.refresh, chunk_size=1000
+            )
+        except (ApiError, TransportError) as exc:
+            if _unavailable(exc):
+                raise BackendUnavailable(f"{type(exc).__name__}: {exc}") from exc
+            raise
+        failed = self._item_errors(errors)
+        if len(documents) and any(doc for doc in documents.values()):
+            self.clear_caches()
+        return failed
+
+    @staticmethod
+    def _item_errors(errors) -> dict[int, str]:
+        failed = {}
+        unavailable = []
+        for error in errors:
+            ((op, item),) = error.items()
+            status = item.get("status", 0)
+            if status == 409 or (op == "delete" and status == 404):
+                continue  # a newer version is there already / nothing to delete
+            if status in (429, 503):
+                unavailable.append(item)
+                continue
+            failed[int(item["_id"])] = str(item.get("error"))[:500]
+        if unavailable:
+            raise BackendUnavailable(f"{len(unavailable)} documents rejected: {unavailable[0].get('error')}")
+        return failed
+
+    def rebuild(
+        self,
+        batches: Iterable[dict[int, dict | None]],
+        *,
+        threads: int = 2,
+        chunk_size: int = 500,
+    ) -> dict:
+        """Fill a new index from ``batches`` and swap the alias to it (zero downtime:
+        searches read the old index until the swap; drains write to both meanwhile)."""
+        self._delete_orphans()
+        new_index = self._new_index_name()
+        self.create_index(new_index, building=True)
+        self._call(self.client.indices.put_alias, index=new_index, name=self.building_alias)
+        stats = {"index": new_index, "indexed": 0, "errors": {}}
+
+        def send(actions):
+            try:
+                ok, errors = helpers.bulk(self.client, actions, raise_on_error=False, chunk_size=chunk_size)
+            except (ApiError, TransportError) as exc:
+                if _unavailable(exc):
+                    raise BackendUnavailable(f"{type(exc).__name__}: {exc}") from exc
+                raise
+            return ok, errors
+
+        def collect(futures):
+            for future in futures:
+                ok, errors = future.result()
+                stats["indexed"] += ok
+                for error in errors:
+                    ((_op, detail),) = error.items()
+                    if detail.get("status") == 409:
+                        stats["indexed"] += 1  # the drain wrote a newer version meanwhile
+                    else:
+                        stats["errors"][int(detail["_id"])] = str(detail.get("error"))[:500]
+
+        try:
+            # Documents are built here, in the caller's thread (it owns the database
+            # connection); bulk requests go out from a small pool, a few in flight at a time.
+            with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
+                in_flight = set()
+                for batch in batches:
+                    actions = [self._index_action(new_index, doc) for doc in batch.values() if doc]
+                    if actions:
+                        in_flight.add(pool.submit(send, actions))
+                    if len(in_flight) >= max(1, threads) * 2:
+                        done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
+                        collect(done)
+                collect(in_flight)
+            self._call(
+                self.client.indices.put_settings,
+                index=new_index,
+                settings={
+                    "number_of_replicas": int(self.params.get("REPLICAS", 0)),
+                    "refresh_interval": self.params.get("REFRESH_INTERVAL", "1s"),
+                },
+            )
+            self._call(self.client.indices.refresh, index=new_index)
+            old = self.live_indices()
+            swap = [{"remove": {"index": index, "alias": self.alias}} for index in old]
+            swap += [
+                {"add": {"index": new_index, "alias": self.alias}},
+                {"remove": {"index": new_index, "alias": self.building_alias}},
+            ]
+            self._call(self.client.indices.update_aliases, actions=swap)
+        except BaseException:
+            try:
+                self.client.indices.delete(index=new_index, ignore_unavailable=True)
+            except Exception:  # noqa: BLE001 - best effort cleanup, the original error matters
+                logger.exception("could not delete the half-built index %s", new_index)
+            raise
+        for index in old:
+            if index != new_index:
+                self._call(self.client.indices.delete, index=index, ignore_unavailable=True)
+        self.clear_caches()
+        return stats
+
+    def _delete_orphans(self) -> None:
+        """Indices of earlier, crashed rebuilds: ours by name, not behind the live alias.
+        (One rebuild at a time per index prefix.)"""
+        existing = self._call(
+            self.client.indices.get, index=f"{self.alias}-*", ignore_unavailable=True, allow_no_indices=True
+        ).body
+        live = set(self.live_indices())
+        for name in existing:
+            if name not in live:
+                self._call(self.client.indices.delete, index=name, ignore_unavailable=True)
+
+    def drop(self) -> None:
+        """Delete every index of this prefix (tests, ``search_reindex --drop``)."""
+        self._call(
+            self.client.indices.delete,
+            index=f"{self.alias}-*",
+            ignore_unavailable=True,
+            allow_no_indices=True,
+        )
+
+    def document_count(self) -> int:
+        return int(self._call(self.client.count, index=self.alias)["count"])
+
+    def mapped_field_count(self) -> int:
+        body = self._call(self.client.indices.get_mapping, index=self.alias).body
+        return max(
+            (count_mapped_fields(m["mappings"].get("properties", {})) for m in body.values()), default=0
+        )
+
+    def refresh_index(self) -> None:
+        self._call(self.client.indices.refresh, index=self.alias)
+
+    # --- queries --------------------------------------------------------------------------------
+    def run(self, rq: ResolvedQuery):
+        if self.fallback is not None and time.monotonic() < self._down_until:
+            return self._degraded(rq, "Elasticsearch was unreachable moments ago")
+        self._local.took = 0.0
+        try:
+            result = super().run(rq)
+            result.engine_took_ms = self._local.took
+            return result
+        except BackendUnavailable as exc:
+            if self.fallback is None:
+                raise
+            self._down_until = time.monotonic() + self.retry_after
+            return self._degraded(rq, str(exc))
+
+    def _degraded(self, rq: ResolvedQuery, reason: str):
+        logger.warning("search: Elasticsearch unavailable, answering from the database (%s)", reason[:300])
+        result = self.fallback.run(rq)
+        result.degraded = True
+        return result
+
+    def _add_took(self, took) -> None:
+        self._local.took = getattr(self._local, "took", 0.0) + float(took or 0)
+
+    def _search(self) -> Search:
+        return Search(using=self.client, index=self.alias)
+
+    @staticmethod
+    def _field_match(field: str, word) -> Q:
+        clauses = [Q("terms", **{field: list(word.terms)})]
+        if word.fuzziness:
+            clauses.extend(
+                Q(
+                    "fuzzy",
+                    **{
+                        field: {
+                            "value": term,
+                            "fuzziness": word.fuzziness,
+                            "prefix_length": 1,
+                            "transpositions": True,
+                            "max_expansions": MAX_EXPANSIONS,
+                        }
+                    },
+                )
+                for term in word.terms
+            )
+        if word.prefix:
+            clauses.append(Q("prefix", **{field: word.prefix}))
+        return Q("bool", should=clauses, minimum_should_match=1)
+
+    @staticmethod
+    def _parts_match(word) -> Q:
+        return Q(
+            "bool",
+            filter=[
+                Q(
+                    "bool",
+                    should=[Q("term", **{field: part}) for field in TERMS_FIELDS],
+                    minimum_should_match=1,
+                )
+                for part in word.parts
+            ],
+        )
+
+    def _text_query(self, text: TextQuery) -> tuple[Q, list[Q]]:
+        """(match condition, scoring clauses): the same rules and scores as the database backend."""
+        alternatives, scoring = [], []
+        if text.article_key:
+            exact = Q("term", article_key=text.article_key)
+            key = Q("term", keys=text.article_key)
+            alternatives += [exact, key]
+            scoring += [
+                Q("constant_score", filter=exact, boost=SCORE_ARTICLE_EXACT),
+                Q("constant_score", filter=key, boost=SCORE_KEY_EXACT),
+            ]
+        if text.article_prefix:
+            prefix = Q("prefix", article_key=text.article_prefix)
+            alternatives.append(prefix)
+            scoring.append(Q("constant_score", filter=prefix, boost=SCORE_ARTICLE_PREFIX))
+        if text.words:
+            word_matches = []
+            for word in text.words:
+                in_name = self._field_match("terms_name", word)
+                in_text = self._field_match("terms_text", word)
+                options = [in_name, in_text]
+                scoring += [
+                    Q("constant_score", filter=in_name, boost=SCORE_NAME),
+                    Q("constant_score", filter=in_text, boost=SCORE_TEXT),
+                ]
+                if word.parts:
+                    parts = self._parts_match(word)
+                    options.append(parts)
+                    scoring.append(Q("constant_score", filter=parts, boost=SCORE_PARTS))
+                word_matches.append(Q("bool", should=options, minimum_should_match=1))
+            alternatives.append(Q("bool", filter=word_matches))
+        return Q("bool", should=alternatives, minimum_should_match=1), scoring
+
+    @staticmethod
+    def _filter_clause(flt: ResolvedFilter) -> Q:
+        attr = Q("term", **{"attrs.attr": str(flt.attribute.pk)})
+        clauses = [attr]
+        if flt.kind == "options":
+            clauses.append(Q("terms", **{"attrs.option": [str(o) for o in flt.option_ids]}))
+        elif flt.kind == "boolean":
+            clauses.append(Q("term", **{"attrs.b": flt.boolean}))
+        elif flt.kind == "number":
+            bounds = {}
+            if flt.low is not None:
+                bounds["gte"] = flt.low
+            if flt.high is not None:
+                bounds["lte"] = flt.high
+            clauses.append(Q("range", **{"attrs.n": bounds}))
+        else:
+            no_lo = Q("bool", must_not=[Q("exists", field="attrs.lo")])
+            no_hi = Q("bool", must_not=[Q("exists", field="attrs.hi")])
+
+            def open_or(missing, field, op, value):
+                return Q("bool", should=[missing, Q("range", **{field: {op: value}})], minimum_should_match=1)
+
+            if flt.mode == RangeMode.COVERS:
+                clauses.append(no_lo if flt.low is None else open_or(no_lo, "attrs.lo", "lte", flt.low))
+                clauses.append(no_hi if flt.high is None else open_or(no_hi, "attrs.hi", "gte", flt.high))
+            else:
+                if flt.high is not None:
+                    clauses.append(open_or(no_lo, "attrs.lo", "lte", flt.high))
+                if flt.low is not None:
+                    clauses.append(open_or(no_hi, "attrs.hi", "gte", flt.low))
+        return Q("nested", path="attrs", query=Q("bool", filter=clauses))
+
+    def _base_filters(self, rq: ResolvedQuery) -> list[Q]:
+        filters = []
+        if rq.family_ids is not None:
+            filters.append(Q("terms", family_id=[str(f) for f in rq.family_ids]))
+        if rq.lifecycles is not None:
+            filters.append(Q("terms", lifecycle=list(rq.lifecycles)))
+        if rq.category_ids is not None:
+            filters.append(Q("terms", category_ids=[str(c) for c in rq.category_ids]))
+        return filters
+
+    def _main_query(self, rq: ResolvedQuery, *, with_scoring: bool) -> Q:
+        filters = self._base_filters(rq)
+        should = []
+        if rq.text:
+            condition, scoring = self._text_query(rq.text)
+            filters.append(condition)
+            if with_scoring:
+                should = scoring
+        return Q("bool", filter=filters, should=should)
+
+    def _sort(self, rq: ResolvedQuery) -> list:
+        sort = rq.sort
+        tie = [{"article_key": "asc"}, {"id": "asc"}]
+        if sort.attribute:
+            attribute = rq.sort_attribute
+            if attribute.type == "range":
+                field = "attrs.hi" if sort.descending else "attrs.lo"
+            else:
+                field = "attrs.n"
+            return [
+                {
+                    field: {
+                        "order": "desc" if sort.descending else "asc",
+                        "mode": "max" if sort.descending else "min",
+                        "missing": "_last",
+                        "nested": {"path": "attrs", "filter": {"term": {"attrs.attr": str(attribute.pk)}}},
+                    }
+                },
+                *tie,
+            ]
+        if sort.order == SortOrder.ARTICLE_NUMBER:
+            if sort.descending:
+                return [{"article_key": "desc"}, {"id": "desc"}]
+            return tie
+        if sort.order == SortOrder.NAME:
+            return [
+                {
+                    f"sort_name.{rq.language}": {
+                        "order": "desc" if sort.descending else "asc",
+                        "missing": "_first",
+                    }
+                },
+                *tie,
+            ]
+        return [{"_score": "desc"}, *tie]
+
+    def family_counts(self, rq: ResolvedQuery) -> dict[int, int]:
+        s = (
+            self._search()
+            .query(self._main_query(rq, with_scoring=False))
+            .extra(size=0, track_total_hits=False)
+        )
+        s.aggs.bucket("families", "terms", field="family_id", size=10_000)
+        response = self._call(s.execute)
+        self._add_took(response.took)
+        return {int(b.key): b.doc_count for b in response.aggregations.families.buckets}
+
+    def global_numeric_bounds(self, attribute_ids):
+        s = self._search().extra(size=0, track_total_hits=False)
+        agg = A("nested", path="attrs")
+        inner = agg.bucket(
+            "attrs", "filter", filter=Q("terms", **{"attrs.attr": [str(a) for a in attribute_ids]})
+        )
+        per = inner.bucket("per", "terms", field="attrs.attr", size=len(attribute_ids) + 1)
+        per.metric("low", "min", field="attrs.n")
+        per.metric("high", "max", field="attrs.n")
+        s.aggs.bucket("bounds", agg)
+        response = self._call(s.execute)
+        result = {}
+        for bucket in response.aggregations.bounds.attrs.per.buckets:
+            if bucket.low.value is not None:
+                result[int(bucket.key)] = (bucket.low.value, bucket.high.value)
+        return result
+
+    def count(self, rq: ResolvedQuery) -> int:
+        query = self._main_query(rq, with_scoring=False)
+        if rq.filters:
+            query = Q("bool", filter=[query, *[self._filter_clause(f) for f in rq.filters]])
+        return int(self._call(self.client.count, index=self.alias, query=query.to_dict())["count"])
+
+    def _facet_aggs(self, s: Search, rq: ResolvedQuery, specs: list[FacetSpec]) -> None:
+        size = getattr(settings, "PIM_SEARCH_FACET_SIZE", 200)
+        filtered = rq.filtered_attribute_ids
+        groups = [("all", [s_ for s_ in specs if s_.attribute_id not in filtered], rq.filters)]
+        groups += [
+            (f"own{spec.attribute_id}", [spec], rq.filters_except(spec.attribute_id))
+            for spec in specs
+            if spec.attribute_id in filtered
+        ]
+        for name, group, filters in groups:
+            if not group:
+                continue
+            outer = A("filter", filter=Q("bool", filter=[self._filter_clause(f) for f in filters]))
+            nested = outer.bucket("attrs", "nested", path="attrs")
+            for spec in group:
+                one = nested.bucket(
+                    f"a{spec.attribute_id}",
+                    "filter",
+                    filter=Q("term", **{"attrs.attr": str(spec.attribute_id)}),
+                )
+                if spec.kind == "options":
+                    one.bucket("options", "terms", field="attrs.option", size=size)
+                elif spec.kind == "boolean":
+                    one.bucket("booleans", "terms", field="attrs.b", size=2)
+                elif spec.kind == "number":
+                    one.metric("low", "min", field="attrs.n")
+                    one.metric("high", "max", field="attrs.n")
+                    if spec.interval:
+                        one.bucket(
+                            "buckets",
+                            "histogram",
+                            field="attrs.n",
+                            interval=spec.interval,
+                            offset=spec.offset,
+                            min_doc_count=1,
+                        )
+                else:
+                    one.metric("low", "min", field="attrs.lo")
+                    one.metric("high", "max", field="attrs.hi")
+            s.aggs.bucket(name, outer)
+
+    def _read_facets(self, aggregations, rq, specs) -> dict[int, RawFacet]:
+        result = {spec.attribute_id: RawFacet() for spec in specs}
+        filtered = rq.filtered_attribute_ids
+        for spec in specs:
+            name = f"own{spec.attribute_id}" if spec.attribute_id in filtered else "all"
+            data = aggregations[name]["attrs"][f"a{spec.attribute_id}"]
+            raw = result[spec.attribute_id]
+            if spec.kind == "options":
+                raw.options = {int(b["key"]): b["doc_count"] for b in data["options"]["buckets"]}
+            elif spec.kind == "boolean":
+                raw.booleans = {bool(b["key"]): b["doc_count"] for b in data["booleans"]["buckets"]}
+            else:
+                raw.min = data["low"]["value"]
+                raw.max = data["high"]["value"]
+                if spec.kind == "number" and spec.interval and "buckets" in data:
+                    raw.buckets = {
+                        round((b["key"] - spec.offset) / spec.interval): b["doc_count"]
+                        for b in data["buckets"]["buckets"]
+                        if b["doc_count"]
+                    }
+        return result
+
+    def execute(self, rq: ResolvedQuery, specs: list[FacetSpec]) -> RawResult:
+        relevance = rq.sort.order == SortOrder.RELEVANCE and not rq.sort.attribute
+        s = self._search().query(self._main_query(rq, with_scoring=relevance))
+        if rq.filters:
+            s = s.post_filter(Q("bool", filter=[self._filter_clause(f) for f in rq.filters]))
+        sort = self._sort(rq)
+        s = s.sort(*sort).source(["listing"])
+        after = (rq.cursor or {}).get("after")
+        offset = rq.offset
+        if after is None and offset + rq.page_size > RESULT_WINDOW:
+            after = self._walk_to(rq, s, offset)
+        if after is not None:
+            s = s.extra(search_after=after, size=rq.page_size, track_total_hits=True)
+        else:
+            s = s.extra(from_=offset, size=rq.page_size, track_total_hits=True)
+        if specs:
+            self._facet_aggs(s, rq, specs)
+        response = self._call(self.client.search, index=self.alias, body=s.to_dict())
+        body = response.body
+        self._add_took(body.get("took", 0))
+        hits = [
+            (int(hit["_id"]), hit["_source"].get("listing", {}), hit.get("_score") if relevance else None)
+            for hit in body["hits"]["hits"]
+        ]
+        last_sort = body["hits"]["hits"][-1].get("sort") if body["hits"]["hits"] else None
+        return RawResult(
+            hits=hits,
+            total=body["hits"]["total"]["value"],
+            facets=self._read_facets(body.get("aggregations", {}), rq, specs) if specs else {},
+            after=last_sort,
+            engine_took_ms=float(body.get("took", 0)),
+        )
+
+    def _walk_to(self, rq: ResolvedQuery, s: Search, offset: int):
+        """Sort values of the hit just before ``offset`` (past the 10,000-hit window, without a
+        cursor): walk there with search_after, fetching only sort values."""
+        after = None
+        remaining = offset
+        base = s.source(False)
+        while remaining > 0:
+            step = min(remaining, RESULT_WINDOW)
+            page = base.extra(size=step, track_total_hits=False)
+            if after is not None:
+                page = page.extra(search_after=after)
+            body = self._call(self.client.search, index=self.alias, body=page.to_dict()).body
+            hits = body["hits"]["hits"]
+            if not hits:
+                return after
+            after = hits[-1]["sort"]
+            remaining -= len(hits)
+        return after

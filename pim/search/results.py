@@ -1,0 +1,119 @@
+"""The search contract, output side: what every backend returns."""
+
+from dataclasses import dataclass, field
+
+from pim.catalog.localization import localize
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A found product with what a result listing shows."""
+
+    id: int
+    article_number: str
+    name: str
+    short_description: str
+    family_code: str
+    family_name: str
+    lifecycle: str
+    manufacturer: str
+    product_model: str
+    score: float | None = None
+
+    @classmethod
+    def from_listing(cls, product_id: int, listing: dict, language: str, score=None) -> "Hit":
+        family = listing.get("family") or {}
+        return cls(
+            id=int(product_id),
+            article_number=listing.get("article_number", ""),
+            name=localize(listing.get("name"), language),
+            short_description=localize(listing.get("short_description"), language),
+            family_code=family.get("code", ""),
+            family_name=localize(family.get("name"), language),
+            lifecycle=listing.get("lifecycle", ""),
+            manufacturer=listing.get("manufacturer", ""),
+            product_model=listing.get("model") or "",
+            score=score,
+        )
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    value: str  # option code, or "true"/"false" for yes/no attributes
+    label: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class FacetBucket:
+    """A numeric interval [low, high) in the facet's unit."""
+
+    low: float
+    high: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Counts for one filterable attribute. Disjunctive: a facet's own selection does not
+    change its counts; every other selection does."""
+
+    attribute: str  # code
+    label: str
+    kind: str  # "options" | "boolean" | "number" | "range"
+    options: tuple[FacetOption, ...] = ()
+    min: float | None = None  # in ``unit``
+    max: float | None = None
+    unit: str = ""  # display symbol
+    buckets: tuple[FacetBucket, ...] = ()
+    selected: bool = False
+
+    @property
+    def count(self) -> int:
+        """Products counted in this facet (options: sum of the option counts)."""
+        if self.buckets:
+            return sum(b.count for b in self.buckets)
+        return sum(o.count for o in self.options)
+
+
+@dataclass(frozen=True)
+class AppliedFilter:
+    attribute: str  # code; "" for category/family/lifecycle/text
+    label: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """``kind``: "completion" (autocomplete: a word or an article number), "product" (an
+    article number with name), "relax" (zero results: run ``query`` instead to get ``count``)."""
+
+    kind: str
+    text: str
+    count: int | None = None
+    product_id: int | None = None
+    drop: str = ""  # relax: the attribute code or word to drop
+
+
+@dataclass
+class SearchResult:
+    hits: list[Hit]
+    total: int
+    facets: list[Facet] = field(default_factory=list)
+    applied_filters: list[AppliedFilter] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    page: int = 1
+    page_size: int = 20
+    next_cursor: str | None = None
+    backend: str = ""
+    degraded: bool = False  # answered by the fallback because the configured backend is down
+    took_ms: float = 0.0  # wall time of the whole call
+    engine_took_ms: float | None = None  # what the engine reports (Elasticsearch "took")
+
+    @property
+    def ids(self) -> list[int]:
+        return [hit.id for hit in self.hits]
+
+    def facet(self, code: str) -> Facet | None:
+        return next((f for f in self.facets if f.attribute == code), None)
