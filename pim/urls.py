@@ -11,6 +11,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("downloads/", include("pim.assets.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("exports/", include("pim.exports.urls")),
 ]
 
 urlpatterns += i18n_patterns(

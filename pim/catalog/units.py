@@ -19,7 +19,9 @@ ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=False, cache_folder=None
 # pint reads "Nm" as nanometre and "C" as coulomb: typed input is matched against our
 # own unit symbols and aliases first, and only then handed to pint.
 
-_NUMBER = r"[-+−]?(?:\d{1,3}(?:[ .']\d{3})+|\d+)?(?:[.,]\d+)?(?:[eE][-+]?\d+)?"
+# Thousands groups only when exactly three digits follow a separator ("1.000,5", "1 000"),
+# so "15.99583692" stays one number.
+_NUMBER = r"[-+−]?(?:\d{1,3}(?:[ .']\d{3})+(?!\d)|\d+)?(?:[.,]\d+)?(?:[eE][-+]?\d+)?"
 _MEASUREMENT_RE = re.compile(rf"^\s*(?P<number>{_NUMBER})\s*(?P<unit>.*?)\s*$")
 _RANGE_RE = re.compile(
     rf"^\s*(?P<low>{_NUMBER})\s*(?P<low_unit>[^.…]*?)\s*(?:\.\.|…|–| to | bis )\s*"

@@ -7,3 +7,6 @@ class ExportsConfig(AppConfig):
     label = "exports"
     verbose_name = _("Exports")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (change log and completeness listeners)

@@ -1,0 +1,155 @@
+"""JSON Lines feed for ERPs and integrations: one product per line.
+
+Values are canonical: numbers in the quantity's canonical unit (``pascal``, ``kelvin``,
+``meter``…, named as pint names them) with the unit's UN/ECE code where it has one, options
+by code (with their ETIM code), texts per language. Assets carry absolute URLs (relative
+sources are prefixed with the channel's media base URL). Delta feeds carry an ``action``
+(new, update, delete); a deletion line has only ``action`` and ``article_number``.
+"""
+
+import json
+from urllib.parse import urljoin
+
+from pim.catalog.models import AttributeType
+
+from .models import RunKind
+from .source import ExportRecord, plain_number
+from .writers import BaseWriter
+
+
+def _number(value):
+    if value is None:
+        return None
+    number = float(value)
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+class JsonLinesWriter(BaseWriter):
+    extension = "jsonl"
+    content_type = "application/x-ndjson"
+    kinds = (RunKind.FULL, RunKind.DELTA)
+
+    def localized(self, record: ExportRecord, name: str) -> dict:
+        texts = {language: record.text(name, language) for language in self.context.languages}
+        return {language: text for language, text in texts.items() if text}
+
+    def value(self, feature) -> dict:
+        attribute = feature.attribute
+        kind = attribute.type
+        row = feature.rows[0]
+        data: dict = {"type": kind}
+        if kind in (AttributeType.NUMBER, AttributeType.RANGE):
+            quantity = attribute.quantity
+            if quantity is not None:
+                data["unit"] = quantity.canonical_unit
+                canonical = self.context.canonical_unit(quantity)
+                if canonical is not None and canonical.unece_code:
+                    data["unit_code"] = canonical.unece_code
+            if kind == AttributeType.NUMBER:
+                data["value"] = _number(row.number)
+            else:
+                data["min"] = _number(row.number_min)
+                data["max"] = _number(row.number_max)
+            if feature.unit is not None:
+                data["display_unit"] = feature.unit.symbol
+        elif kind in (AttributeType.ENUM, AttributeType.MULTI_ENUM):
+            options = [
+                {"code": o.code, **({"etim": o.etim_code} if o.etim_code else {})} for o in feature.options()
+            ]
+            if kind == AttributeType.ENUM:
+                data["option"] = options[0] if options else None
+            else:
+                data["options"] = options
+        elif kind == AttributeType.BOOLEAN:
+            data["value"] = row.boolean
+        elif attribute.localizable:
+            data["value"] = {
+                language: text
+                for language in self.context.languages
+                if (text := (row.text_localized or {}).get(language))
+            }
+        else:
+            data["value"] = row.text
+        if attribute.etim_code:
+            data["etim"] = attribute.etim_code
+        return data
+
+    def asset_url(self, source: str) -> str:
+        if "://" in source or not self.channel.media_base_url:
+            return source
+        return urljoin(self.channel.media_base_url.rstrip("/") + "/", source.lstrip("/"))
+
+    def line(self, record: ExportRecord, category_codes: dict) -> dict:
+        if record.is_deletion:
+            return {"action": record.action, "article_number": record.article_number}
+        product = record.product
+        family = product.family
+        data = {}
+        if self.is_delta:
+            data["action"] = record.action
+        data.update(
+            {
+                "article_number": product.article_number,
+                "gtin": product.gtin or None,
+                "manufacturer_pid": product.manufacturer_pid or None,
+                "manufacturer_name": product.manufacturer_name or None,
+                "lifecycle": product.lifecycle,
+                "family": {
+                    "code": family.code,
+                    "etim_class": family.etim_class_code or None,
+                    "etim_version": family.etim_version or None,
+                },
+                "product_model": product.product_model.code if product.product_model_id else None,
+                "name": self.localized(record, "name"),
+                "short_description": self.localized(record, "short_description"),
+                "long_description": self.localized(record, "long_description"),
+                "categories": [category_codes[pk] for pk in record.category_ids if pk in category_codes],
+                "order": {
+                    "order_unit": product.order_unit,
+                    "content_unit": product.content_unit,
+                    "content_quantity": _number(product.content_quantity),
+                    "price_quantity": _number(product.price_quantity),
+                    "min_order_quantity": _number(product.min_order_quantity),
+                    "order_quantity_step": _number(product.order_quantity_step),
+                },
+                "prices": [
+                    {
+                        "type": price.price_type,
+                        "currency": price.currency,
+                        "amount": plain_number(price.amount),
+                        "min_quantity": _number(price.min_quantity),
+                        "tax_rate": _number(price.tax_rate),
+                        "valid_from": price.valid_from.isoformat() if price.valid_from else None,
+                        "valid_to": price.valid_to.isoformat() if price.valid_to else None,
+                    }
+                    for price in record.prices
+                ],
+                "values": {feature.name: self.value(feature) for feature in self.context.features(record)},
+                "references": [
+                    {
+                        "kind": ref.kind,
+                        "article_number": ref.article_number,
+                        "quantity": _number(ref.quantity),
+                    }
+                    for ref in record.references
+                ],
+                "assets": [
+                    {
+                        "url": self.asset_url(entry.source),
+                        "purpose": entry.purpose,
+                        "kind": entry.kind or None,
+                        "mime_type": entry.mime_type or None,
+                        "descriptions": dict(entry.descriptions),
+                    }
+                    for entry in record.mime
+                ],
+                "updated_at": product.updated_at.isoformat(),
+            }
+        )
+        return data
+
+    def write(self, stream, items) -> None:
+        category_codes = {c.pk: c.code for c in self.context.categories()}
+        for record in items:
+            stream.write(json.dumps(self.line(record, category_codes), ensure_ascii=False).encode("utf-8"))
+            stream.write(b"\n")

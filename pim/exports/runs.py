@@ -1,0 +1,268 @@
+"""Export runs: write a channel's file to a temporary file, publish it atomically, keep the
+history.
+
+An export that fails half-way leaves the previously published file untouched (the new one
+is only moved into place with ``os.replace`` once complete) and records the error with the
+product being written. Products a channel or format cannot take are skipped and listed
+(:class:`~pim.exports.models.ExportIssue`), never silently dropped.
+"""
+
+import hashlib
+import logging
+import os
+import tempfile
+import traceback
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from . import delta
+from .formats import writer_class
+from .models import Channel, ExportIssue, ExportRun, RunKind, RunStatus, RunTrigger
+from .source import ExportContext, channel_products, iter_ids
+
+logger = logging.getLogger(__name__)
+
+ISSUE_BATCH = 500
+
+
+class ExportError(Exception):
+    """An export could not be written; the message says why and how to fix it."""
+
+
+def create_run(
+    channel: Channel,
+    *,
+    format: str | None = None,
+    kind: str = RunKind.FULL,
+    since=None,
+    trigger: str = RunTrigger.COMMAND,
+    user=None,
+    receiver=None,
+) -> ExportRun:
+    """A queued run (executed by :func:`execute_run`, inline or by the task worker)."""
+    format = format or channel.format
+    writer_class(format)  # unknown formats fail here, before anything is queued
+    if kind != RunKind.FULL and since is None:
+        raise ExportError(_("A delta export needs a moment to start from (since)."))
+    return ExportRun.objects.create(
+        channel=channel,
+        format=format,
+        kind=kind,
+        since=since,
+        trigger=trigger,
+        started_by=user if getattr(user, "is_authenticated", False) else None,
+        receiver=receiver,
+    )
+
+
+def _version_numbers(run: ExportRun) -> tuple[str, int]:
+    """(CATALOG_VERSION, prev_version): full runs count the major number, deltas since the
+    last full run the minor one (BMEcat's prev_version is the number of updates before)."""
+    done = ExportRun.objects.filter(channel=run.channel, status=RunStatus.SUCCEEDED).exclude(pk=run.pk)
+    last_full = done.filter(kind=RunKind.FULL).order_by("-finished_at").first()
+    fulls = done.filter(kind=RunKind.FULL).count()
+    updates = done.exclude(kind=RunKind.FULL)
+    if last_full is not None:
+        updates = updates.filter(finished_at__gt=last_full.finished_at)
+    updates = updates.count()
+    if run.kind == RunKind.FULL:
+        return f"{fulls % 999 + 1}.0", 0
+    return f"{max(fulls, 1) % 999 or 1}.{(updates + 1) % 1000}", updates
+
+
+class _Progress:
+    def __init__(self, run: ExportRun, callback=None):
+        self.run = run
+        self.callback = callback
+        self.issues: list[ExportIssue] = []
+
+    def set_total(self, total: int) -> None:
+        self.run.total = total
+        ExportRun.objects.filter(pk=self.run.pk).update(total=total)
+        if self.callback:
+            self.callback(0, total)
+
+    def advance(self, count: int) -> None:
+        self.run.processed += count
+        ExportRun.objects.filter(pk=self.run.pk).update(processed=F("processed") + count)
+        if self.callback:
+            self.callback(count, self.run.total)
+
+    def skip(self, record, messages) -> None:
+        self.run.skipped_count += 1
+        self.issues.append(
+            ExportIssue(
+                run=self.run,
+                product_id=record.product.pk if record.product else None,
+                article_number=record.article_number[:64],
+                message=" ".join(messages),
+            )
+        )
+        if len(self.issues) >= ISSUE_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.issues:
+            ExportIssue.objects.bulk_create(self.issues)
+            self.issues = []
+
+
+def _items(run: ExportRun, context: ExportContext, writer, progress: _Progress, state: dict):
+    """The records the writer gets: loaded in batches, checked, counted."""
+    if run.kind == RunKind.FULL:
+        queryset = channel_products(run.channel)
+        progress.set_total(queryset.count())
+        batches = ((len(ids), context.load(ids)) for ids in iter_ids(queryset))
+    else:
+        progress.set_total(delta.delta_total(run.channel, run.since, run.kind))
+        batches = delta.iter_delta_records(context, run.since, run.kind)
+    for size, records in batches:
+        for record in records:
+            problems = context.completeness_problems(record) + writer.problems(record)
+            if problems:
+                progress.skip(record, problems)
+                continue
+            state["current"] = record.article_number
+            yield record
+            if record.is_deletion:
+                run.deleted_count += 1
+            else:
+                run.product_count += 1
+        state["current"] = ""
+        progress.advance(size)
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _destination(run: ExportRun, writer, output: str | None) -> Path:
+    if output:
+        return Path(output).resolve()
+    directory = run.channel.export_directory()
+    stamp = timezone.localtime(run.snapshot_at).strftime("%Y%m%d-%H%M%S")
+    name = f"{run.channel.code}-{stamp}-{run.pk}-{run.kind}.{writer.extension}"
+    return directory / name
+
+
+def execute_run(
+    run: ExportRun, *, output: str | None = None, progress_callback=None, out_class=None
+) -> ExportRun:
+    """Write the run's file and publish it. Never raises for export problems: the run
+    records them (status, error, error_product, issues). ``out_class`` swaps the XML output
+    (the benchmark builds the same document as one in-memory tree with it)."""
+    channel = run.channel
+    now = timezone.now()
+    run.status = RunStatus.RUNNING
+    run.started_at = now
+    run.snapshot_at = now
+    run.catalog_version, prev_version = _version_numbers(run)
+    run.save(update_fields=["status", "started_at", "snapshot_at", "catalog_version"])
+    progress = _Progress(run, progress_callback)
+    state = {"current": ""}
+    temp_path = None
+    try:
+        context = ExportContext(channel, format=run.format)
+        if not context.languages:
+            raise ExportError(_("The channel has no languages."))
+        writer = writer_class(run.format)(
+            context,
+            kind=run.kind,
+            generated_at=now,
+            catalog_version=run.catalog_version,
+            prev_version=prev_version,
+            out_class=out_class,
+        )
+        destination = _destination(run, writer, output)
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 (closed below, kept on success)
+            dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp", delete=False
+        )
+        temp_path = Path(handle.name)
+        with handle:
+            writer.write(handle, _items(run, context, writer, progress, state))
+        progress.flush()
+        written = run.product_count + run.deleted_count
+        if written == 0 and writer.requires_items:
+            temp_path.unlink()
+            temp_path = None
+            if run.kind == RunKind.FULL:
+                raise ExportError(
+                    _(
+                        "No product could be exported (%(skipped)s skipped, see the list); the format needs at least one."
+                    )
+                    % {"skipped": run.skipped_count}
+                )
+            # An empty delta: nothing changed, nothing to publish.
+            return _finish(run, RunStatus.SUCCEEDED)
+        run.sha256, run.size_bytes = _sha256_of(temp_path)
+        os.replace(temp_path, destination)
+        temp_path = None
+        if output:
+            run.output_path = str(destination)
+        else:
+            run.file = str(destination.relative_to(Path(settings.PIM_EXPORT_ROOT)))
+        with transaction.atomic():
+            if run.kind == RunKind.FULL and not output:
+                ExportRun.objects.filter(channel=channel, published=True).update(published=False)
+                run.published = True
+            _finish(run, RunStatus.SUCCEEDED)
+        _apply_retention(channel)
+        return run
+    except Exception as exc:  # the run records every failure; nothing half-written is kept
+        progress.flush()
+        if temp_path is not None and temp_path.exists():
+            temp_path.unlink()
+        run.error_product = state["current"][:64]
+        if isinstance(exc, ExportError):
+            run.error = str(exc)
+        else:
+            logger.exception("export run %s failed at product %r", run.pk, state["current"])
+            run.error = f"{type(exc).__name__}: {exc}\n\n{traceback.format_exc(limit=8)}"
+        if run.error_product:
+            run.error = _("While writing product %(product)s: %(error)s") % {
+                "product": run.error_product,
+                "error": run.error,
+            }
+        return _finish(run, RunStatus.FAILED)
+
+
+def _finish(run: ExportRun, status: str) -> ExportRun:
+    run.status = status
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+def run_export(
+    channel: Channel, *, output: str | None = None, progress_callback=None, out_class=None, **options
+) -> ExportRun:
+    """Create and execute a run synchronously (command line, pulls, tests)."""
+    run = create_run(channel, **options)
+    return execute_run(run, output=output, progress_callback=progress_callback, out_class=out_class)
+
+
+def _apply_retention(channel: Channel) -> None:
+    """Delete files of old runs beyond PIM_EXPORT_KEEP_FILES (history rows stay)."""
+    keep = settings.PIM_EXPORT_KEEP_FILES
+    old = (
+        ExportRun.objects.filter(channel=channel, published=False)
+        .exclude(file="")
+        .order_by("-finished_at", "-pk")[keep:]
+    )
+    for run in list(old):
+        path = run.file_path()
+        if path is not None and path.exists():
+            path.unlink()
+        ExportRun.objects.filter(pk=run.pk).update(file="")
