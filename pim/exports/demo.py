@@ -48,7 +48,7 @@ def create_demo_channels() -> list[Channel]:
                 "supplier_id_type": "gln",
                 "buyer_name": "Demo Wholesale AG" if format == ExportFormat.BMECAT_2005_ETIM else "",
                 "territory": "DE",
-                "media_base_url": settings.WAGTAILADMIN_BASE_URL.rstrip("/") + settings.MEDIA_URL,
+                "media_base_url": settings.PIM_PUBLIC_BASE_URL.rstrip("/") + "/",
                 "catalog_name": "Demo catalog",
                 "active": True,
             },
