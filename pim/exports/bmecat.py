@@ -268,6 +268,10 @@ class Bmecat2005Writer(BaseWriter):
             if product.manufacturer_name:
                 out.leaf("MANUFACTURER_NAME", clip(product.manufacturer_name, 50))
             self.write_status(out, record)
+            self.write_product_type(out)
+
+    def write_product_type(self, out) -> None:
+        """The ETIM guideline adds PRODUCT_TYPE; plain BMEcat 2005 has none here."""
 
     def write_status(self, out, record) -> None:
         if record.product.lifecycle != Lifecycle.PHASE_OUT:
@@ -540,20 +544,8 @@ class BmecatEtimWriter(Bmecat2005Writer):
                 self.write_udx(out, record)
                 self.write_references(out, record)
 
-    def write_details(self, out, record: ExportRecord) -> None:
-        product = record.product
-        with out.el("PRODUCT_DETAILS"):
-            self.write_descriptions(out, record)
-            if product is None or record.is_deletion:
-                return
-            if product.gtin:
-                out.leaf("INTERNATIONAL_PID", product.gtin, {"type": "gtin"})
-            if product.manufacturer_pid:
-                out.leaf("MANUFACTURER_PID", clip(product.manufacturer_pid, 50))
-            if product.manufacturer_name:
-                out.leaf("MANUFACTURER_NAME", clip(product.manufacturer_name, 50))
-            self.write_status(out, record)
-            out.leaf("PRODUCT_TYPE", "physical")
+    def write_product_type(self, out) -> None:
+        out.leaf("PRODUCT_TYPE", "physical")
 
     def write_features(self, out, record: ExportRecord) -> None:
         class_code, coded, _other = self.split_features(record)
