@@ -143,6 +143,18 @@ def test_variant_must_share_the_family_of_its_model(family):
     assert "family of its product model" in info.value.message_dict["family"][0]
 
 
+@pytest.mark.parametrize(("field", "code"), [("order_unit", "PCE"), ("content_unit", "XYZ")])
+def test_unknown_order_units_are_rejected_with_a_hint(family, field, code):
+    product = Product(article_number="OU-1", name={"en": "x"}, family=family, **{field: code})
+    with pytest.raises(ValidationError) as info:
+        product.full_clean()
+    assert f"“{code}” is not a UN/ECE Rec. 20 unit" in info.value.message_dict[field][0]
+    product = Product(
+        article_number="OU-2", name={"en": "x"}, family=family, order_unit="MTR", content_unit="PK"
+    )
+    product.full_clean()
+
+
 def test_localized_name_falls_back(family):
     product = make_product(family, name={"de": "Kugelhahn"})
     assert product.display_name("en") == "Kugelhahn"

@@ -12,6 +12,7 @@ from modelcluster.models import ClusterableModel
 from wagtail.models import DraftStateMixin, RevisionMixin
 from wagtail.search import index
 
+from ..commercial import order_unit_codes
 from ..identifiers import normalize_article_number, validate_article_number, validate_gtin
 from ..localization import LocalizedTextField, clean_localized, localize
 from .attributes import AttributeType
@@ -259,6 +260,16 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
             errors["name"] = _(
                 "Enter the name in at least one language (only variants may use their model's name)."
             )
+        known_units = None
+        for field in ("order_unit", "content_unit"):
+            code = getattr(self, field)
+            if code and field not in errors:
+                known_units = known_units or set(order_unit_codes())
+                if code not in known_units:
+                    errors[field] = _(
+                        "“%(code)s” is not a UN/ECE Rec. 20 unit the catalog knows; use e.g. C62 (piece), "
+                        "PK (pack), SET (set), PR (pair) or a measurement unit such as MTR."
+                    ) % {"code": code}
         if self.successor_id and self.successor_id == self.pk:
             errors["successor"] = _("A product cannot be its own successor.")
         if self.product_model_id and self.family_id and self.product_model.family_id != self.family_id:
