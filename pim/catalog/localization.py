@@ -6,11 +6,14 @@ falls back along ``settings.PIM_LANGUAGE_FALLBACKS`` and then to any language pr
 """
 
 from collections.abc import Mapping
+from functools import lru_cache
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
 from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +23,26 @@ def content_languages() -> list[str]:
     return list(settings.PIM_LANGUAGES)
 
 
-def fallback_chain(language: str | None) -> list[str]:
+def fallback_chain(language: str | None) -> tuple[str, ...]:
     """Languages to try, in order, for ``language`` (the active language if None)."""
-    language = (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0]
+    return _chain((language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0])
+
+
+# Every localized text on a page or in an export asks for its chain: computed once per
+# language, forgotten when the language settings change (tests override them).
+@lru_cache(maxsize=64)
+def _chain(language: str) -> tuple[str, ...]:
     chain = [language, *settings.PIM_LANGUAGE_FALLBACKS.get(language, [])]
     for code in content_languages():
         if code not in chain:
             chain.append(code)
-    return chain
+    return tuple(chain)
+
+
+@receiver(setting_changed)
+def _language_settings_changed(setting, **kwargs):
+    if setting in ("PIM_LANGUAGES", "PIM_LANGUAGE_FALLBACKS", "LANGUAGE_CODE"):
+        _chain.cache_clear()
 
 
 def localize(value: Mapping | str | None, language: str | None = None) -> str:

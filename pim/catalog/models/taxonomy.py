@@ -1,4 +1,4 @@
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from mptt.models import MPTTModel, TreeForeignKey
 
@@ -31,6 +31,12 @@ class Category(MPTTModel):
 
     def __str__(self):
         return localize(self.name) or self.code
+
+    def delete(self, *args, **kwargs):
+        # django-mptt renumbers the tree before Django checks PROTECT on the children: in one
+        # transaction, a refused delete leaves the tree as it was.
+        with transaction.atomic():
+            return super().delete(*args, **kwargs)
 
     def path_label(self, language: str | None = None) -> str:
         return " › ".join(
