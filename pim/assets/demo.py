@@ -20,6 +20,7 @@ from pim.catalog.models import Category
 from . import samples
 from .models import AssetKind, AssetLink, LinkRole
 from .services import create_asset, link_asset
+from .signals import report_links
 
 _COLORS = [(32, 96, 160), (160, 60, 40), (40, 130, 90), (110, 80, 150), (90, 90, 90), (190, 140, 30)]
 
@@ -54,6 +55,8 @@ def _link_many(asset, targets, field, role, summary):
         if t.pk not in existing
     ]
     AssetLink.objects.bulk_create(new)
+    # bulk_create sends no post_save: report the products the new links reach here.
+    report_links(new)
     summary.links += len(new)
 
 

@@ -4,17 +4,20 @@
 about to write (products it already knows to be publicly visible). Sources are paths of the
 public download URLs relative to the site root, so a channel's ``media_base_url`` (BMEcat
 MIME_ROOT) is the public site's base URL.
+
+``pim.search`` calls :func:`public_asset_kinds` for each batch of index documents (the
+"downloads" filter and facet) and :func:`download_kind_labels` for the facet's labels.
 """
 
 from collections import defaultdict
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Value
 
-from pim.catalog.models import Category, Product
+from pim.catalog.models import Category, Product, ProductModel
 
 from .downloads import asset_url, datasheet_url
-from .models import ROLE_ORDER, AssetKind, AssetLink, LinkRole
+from .models import ROLE_ORDER, Asset, AssetKind, AssetLink, LinkRole
 from .visibility import asset_is_available_condition
 
 # BMEcat MIME_PURPOSE per link role; CAD, manuals, certificates… are "others".
@@ -49,8 +52,20 @@ def _category_ancestors(category_ids) -> dict[int, set[int]]:
 
 
 def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
-    """Per product id: the downloadable assets linked to the product, its product model or a
-    category containing it (best first), then the generated datasheet per language."""
+    """Per product id: the assets the product's page offers for download
+    (:func:`pim.assets.downloads.public_assets_for` with images, in its order), then the
+    generated datasheet per language. Video links are left out: they point at another site
+    and are no file a receiver could fetch under MIME_ROOT.
+
+    The links are the download rule's (:func:`pim.assets.visibility.product_link_condition`):
+    to the product, to its product model, or to a category containing the product or its
+    product model (own and model categories together), or an ancestor of such a category.
+    Availability (public, valid from today or earlier, with a file) is checked here;
+    visibility of the product is not (exports pass visible products; completeness also
+    drafts).
+
+    Bulk: the same number of queries for any number of products.
+    """
     products = list(
         Product.objects.filter(pk__in=product_ids)
         .only("pk", "article_number", "product_model_id")
@@ -58,13 +73,18 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
     )
     if not products:
         return {}
-    categories_of = {p.pk: {c.pk for c in p.effective_categories()} for p in products}
+    categories_of = {}
+    for product in products:
+        own = {c.pk for c in product.categories.all()}
+        if product.product_model_id:
+            own |= {c.pk for c in product.product_model.categories.all()}
+        categories_of[product.pk] = own
     ancestors = _category_ancestors({c for cats in categories_of.values() for c in cats})
     reachable_categories = {
         p.pk: set().union(*(ancestors.get(c, set()) for c in categories_of[p.pk])) for p in products
     }
     model_ids = {p.product_model_id for p in products if p.product_model_id}
-    all_categories = set().union(*reachable_categories.values()) if reachable_categories else set()
+    all_categories = set().union(*reachable_categories.values())
     links = (
         AssetLink.objects.filter(
             Q(product_id__in=[p.pk for p in products])
@@ -91,13 +111,15 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
             *by_model.get(product.product_model_id, []),
             *[link for c in reachable_categories[product.pk] for link in by_category.get(c, [])],
         ]
-        # The most specific link of an asset wins (product before model before category).
+        # The page's order (pim.assets.downloads.product_links): role, then the most specific
+        # target (product, product model, category), then sort order; an asset linked twice
+        # appears once, with its first link.
+        candidates.sort(key=_page_order)
         seen, chosen = set(), []
         for link in candidates:
             if link.asset_id not in seen:
                 seen.add(link.asset_id)
                 chosen.append(link)
-        chosen.sort(key=lambda link: _ROLE_RANK.get(link.role, len(_ROLE_RANK)))
         entries = [_entry(link, product, order) for order, link in enumerate(chosen, start=1)]
         entries += [
             {
@@ -114,9 +136,12 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
     return result
 
 
-def _available_assets():
-    from .models import Asset
+def _page_order(link) -> tuple:
+    specificity = 0 if link.product_id else 1 if link.product_model_id else 2
+    return (_ROLE_RANK.get(link.role, len(_ROLE_RANK)), specificity, link.sort_order, link.pk)
 
+
+def _available_assets():
     return Asset.objects.filter(asset_is_available_condition()).exclude(kind=AssetKind.VIDEO)
 
 
@@ -140,3 +165,94 @@ def _datasheet_title(language: str) -> str:
 
     with translation.override(language):
         return gettext("Datasheet (generated from the product data)")
+
+
+# --- search: which kinds of download a product offers ------------------------------------------
+def download_kind_labels() -> dict[str, str]:
+    """``{kind code: label}`` of every asset kind, in the order the catalog shows them, in
+    the active language."""
+    return {kind.value: str(kind.label) for kind in AssetKind}
+
+
+def public_asset_kinds(product_ids) -> dict[int, set[str]]:
+    """Per product id: the kinds (:class:`~pim.assets.models.AssetKind` codes) of the assets
+    anyone may download in the context of that product.
+
+    The rule is the download rule (:func:`pim.assets.visibility.asset_is_downloadable_for`):
+    the product is publicly visible, the asset is available (public, valid from today or
+    earlier, with a current file or a video link), and a link reaches the product — directly,
+    through its product model, or through a category that contains the product or its
+    product model (or any ancestor of such a category). Products that are not visible get an
+    empty set.
+
+    Only uploaded files and video links count. The PDF datasheet generated from the product
+    data (:mod:`pim.assets.datasheet`) exists for every visible product, so it would tell a
+    searcher nothing: it is not reported as a ``datasheet``.
+
+    Bulk: two queries for any number of products, a third when category links exist (a full
+    reindex calls this once per batch of documents).
+    """
+    ids = sorted({int(pk) for pk in product_ids})
+    result: dict[int, set[str]] = {pk: set() for pk in ids}
+    model_of = dict(
+        Product.objects.publicly_visible().filter(pk__in=ids).values_list("pk", "product_model_id")
+    )
+    if not model_of:
+        return result
+    variants_of = defaultdict(list)
+    for product_id, model_id in model_of.items():
+        if model_id:
+            variants_of[model_id].append(product_id)
+    # The links of these products and models, and every category link (they are few: a
+    # certificate on a top category). Plain id lists: with IN subqueries SQLite started from
+    # the assets and probed every asset against every product.
+    subtrees: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
+    links = (
+        Asset.objects.filter(asset_is_available_condition())
+        .filter(
+            Q(links__product_id__in=list(model_of))
+            | Q(links__product_model_id__in=list(variants_of))
+            | Q(links__category__isnull=False)
+        )
+        .values_list(
+            "links__product_id",
+            "links__product_model_id",
+            "links__category__tree_id",
+            "links__category__lft",
+            "links__category__rght",
+            "kind",
+        )
+        .distinct()
+        .order_by()
+    )
+    for product_id, model_id, tree_id, lft, rght, kind in links:
+        if tree_id is not None:
+            subtrees[tree_id].append((lft, rght, kind))
+        else:
+            for reached in [product_id] if product_id else variants_of[model_id]:
+                result[reached].add(kind)
+    if not subtrees:
+        return result
+
+    # Place the products' categories (and their product models') inside the linked subtrees
+    # (MPTT: same tree, lft within the subtree's range).
+    trees = list(subtrees)
+    own = (
+        Product.categories.through.objects.filter(product_id__in=list(model_of), category__tree_id__in=trees)
+        .annotate(through_model=Value(False))
+        .values_list("product_id", "through_model", "category__tree_id", "category__lft")
+        .order_by()
+    )
+    of_models = (
+        ProductModel.categories.through.objects.filter(
+            productmodel_id__in=list(variants_of), category__tree_id__in=trees
+        )
+        .annotate(through_model=Value(True))
+        .values_list("productmodel_id", "through_model", "category__tree_id", "category__lft")
+        .order_by()
+    )
+    for owner_id, through_model, tree_id, position in own.union(of_models, all=True):
+        kinds = {kind for lft, rght, kind in subtrees[tree_id] if lft <= position <= rght}
+        for reached in variants_of[owner_id] if through_model else [owner_id]:
+            result[reached] |= kinds
+    return result
