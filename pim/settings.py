@@ -191,6 +191,7 @@ PIM_ELASTICSEARCH = {
     "CA_CERTS": os.environ.get("ELASTICSEARCH_CA_CERTS", ""),  # path to the cluster's CA (PEM)
     "VERIFY_CERTS": env_bool("ELASTICSEARCH_VERIFY_CERTS", True),
     "TIMEOUT": float(os.environ.get("ELASTICSEARCH_TIMEOUT", "10")),  # seconds per request
+    "BULK_TIMEOUT": float(os.environ.get("ELASTICSEARCH_BULK_TIMEOUT", "120")),  # a rebuild's bulk requests
     "MAX_RETRIES": int(os.environ.get("ELASTICSEARCH_MAX_RETRIES", "1")),
     "INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "pim"),
     "SHARDS": int(os.environ.get("ELASTICSEARCH_SHARDS", "1")),
@@ -198,6 +199,8 @@ PIM_ELASTICSEARCH = {
     "FALLBACK": env_bool("PIM_SEARCH_FALLBACK", True),  # database answers while ES is down
     "FALLBACK_RETRY_SECONDS": float(os.environ.get("PIM_SEARCH_FALLBACK_RETRY_SECONDS", "10")),
 }
+# Processes that build documents in a full reindex (0: one per core).
+PIM_SEARCH_REINDEX_WORKERS = int(os.environ.get("PIM_SEARCH_REINDEX_WORKERS", "0"))
 PIM_SEARCH_OUTBOX_BATCH = int(os.environ.get("PIM_SEARCH_OUTBOX_BATCH", "500"))
 PIM_SEARCH_RETRY_MAX_SECONDS = int(os.environ.get("PIM_SEARCH_RETRY_MAX_SECONDS", "300"))
 PIM_SEARCH_MAX_FACETS = int(os.environ.get("PIM_SEARCH_MAX_FACETS", "12"))

@@ -23,7 +23,27 @@ from pathlib import Path
 from django.conf import settings
 
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
-_FOLD_TABLE = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
+_LETTER_FOLDS = str.maketrans({"ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
+# Every combining mark (accents, umlaut dots...) maps to nothing: after NFKD decomposition
+# this removes the accents in one C-level pass. All of them lie below U+20000.
+_COMBINING_MARKS = dict.fromkeys(cp for cp in range(0x20000) if unicodedata.combining(chr(cp)))
+
+
+def _fold_slowly(text: str) -> str:
+    text = text.casefold().translate(_LETTER_FOLDS)
+    return unicodedata.normalize("NFKD", text).translate(_COMBINING_MARKS)
+
+
+# Below U+3000 (Latin, Greek, Cyrillic, punctuation, symbols) every character folds on its
+# own, so one table does casefold, the letter folds, NFKD and the accent removal
+# in a single pass (decomposition is per character; only combining marks get reordered,
+# and they are removed).
+_FOLD_FAST_LIMIT = "\u3000"
+_FOLD_TABLE = {
+    cp: folded
+    for cp in [*range(ord("A"), ord("Z") + 1), *range(0x80, 0x3000)]
+    if (folded := _fold_slowly(chr(cp))) != chr(cp)
+}
 
 # Words that never narrow a technical search.
 STOPWORDS = frozenset(
@@ -123,9 +143,11 @@ NAME, TEXT = "name", "text"
 
 def fold(text: str) -> str:
     """Lower case without accents; German umlauts become their base vowel, ß becomes ss."""
-    text = text.casefold().translate(_FOLD_TABLE)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # most catalog text: nothing to fold but the case
+        return text.lower()
+    if max(text) < _FOLD_FAST_LIMIT:
+        return text.translate(_FOLD_TABLE)
+    return _fold_slowly(text)
 
 
 def words(text: str) -> list[str]:
@@ -272,9 +294,14 @@ def decompound(word: str, *, head_fallback: bool = False) -> list[str]:
 # --- index side ---------------------------------------------------------------------------
 def index_tokens(text: str, language: str | None) -> set[str]:
     """Tokens to index for ``text`` written in ``language`` (None: unknown/neutral)."""
+    return set(index_token_set(text, language))
+
+
+def index_token_set(text: str, language: str | None) -> frozenset[str]:
+    """:func:`index_tokens` as a shared, cached frozenset (do not modify; for bulk builders)."""
     if not text:
-        return set()
-    return set(_text_tokens(text, (language or "").split("-")[0]))
+        return frozenset()
+    return _text_tokens(text, (language or "").split("-")[0])
 
 
 # Catalog texts repeat a lot (family, category and option labels, template sentences), and
@@ -282,10 +309,14 @@ def index_tokens(text: str, language: str | None) -> set[str]:
 @lru_cache(maxsize=65536)
 def _text_tokens(text: str, lang: str) -> frozenset[str]:
     tokens: set[str] = set()
-    for word in words(text):
-        if _is_indexed_word(word):
-            tokens.update(_word_tokens(word, lang))
+    for word in set(WORD_RE.findall(fold(text))):  # each distinct word once
+        tokens.update(_indexed_word_tokens(word[:MAX_TOKEN_LENGTH], lang))
     return frozenset(tokens)
+
+
+@lru_cache(maxsize=262144)
+def _indexed_word_tokens(word: str, lang: str) -> tuple[str, ...]:
+    return _word_tokens(word, lang) if _is_indexed_word(word) else ()
 
 
 def _is_indexed_word(word: str) -> bool:

@@ -12,6 +12,9 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 
+from django.db.models import Q
+
+from pim.assets.exchange import public_asset_kinds
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import content_languages, localize
 from pim.catalog.models import (
@@ -26,7 +29,7 @@ from pim.catalog.models import (
     ProductValue,
 )
 
-from .analysis import fold, index_tokens
+from .analysis import fold, index_token_set
 
 SHORT_DESCRIPTION_CHARS = 300
 _SORT_CLEAN = re.compile(r"[^a-z0-9]+")
@@ -84,6 +87,7 @@ class DocumentBuilder:
         }
         self.families = {row["id"]: row for row in Family.objects.values("id", "code", "name", "synonyms")}
         self.categories = {row["id"]: row for row in Category.objects.values("id", "code", "name")}
+        self._label_terms: dict[tuple[str, int], frozenset[str]] = {}
 
     # --- loading --------------------------------------------------------------------------
     def build(self, product_ids: Iterable[int]) -> dict[int, dict | None]:
@@ -94,10 +98,16 @@ class DocumentBuilder:
         if not ids:
             return result
         version = document_version()
-        products = list(Product.objects.publicly_visible().filter(pk__in=ids).values(*_PRODUCT_FIELDS))
+        products = [
+            row
+            for row in Product.objects.publicly_visible()
+            .filter(_ids_condition("pk", ids))
+            .values(*_PRODUCT_FIELDS)
+            if row["id"] in result
+        ]
         if not products:
             return result
-        visible_ids = [p["id"] for p in products]
+        visible_ids = sorted(p["id"] for p in products)
         model_ids = sorted({p["product_model_id"] for p in products if p["product_model_id"]})
         models = {
             m["id"]: m
@@ -106,7 +116,7 @@ class DocumentBuilder:
             )
         }
         own_values = defaultdict(list)
-        for row in ProductValue.objects.filter(product_id__in=visible_ids).values_list(
+        for row in ProductValue.objects.filter(_ids_condition("product_id", visible_ids)).values_list(
             "product_id", *_VALUE_FIELDS
         ):
             own_values[row[0]].append(row[1:])
@@ -118,7 +128,7 @@ class DocumentBuilder:
                 model_values[row[0]].append(row[1:])
         categories = defaultdict(set)
         for product_id, category_id in Product.categories.through.objects.filter(
-            product_id__in=visible_ids
+            _ids_condition("product_id", visible_ids)
         ).values_list("product_id", "category_id"):
             categories[("p", product_id)].add(category_id)
         if model_ids:
@@ -141,7 +151,43 @@ class DocumentBuilder:
             if model is not None:
                 category_ids = category_ids | categories[("m", model["id"])]
             result[product["id"]] = self._document(product, model, rows_by_attribute, category_ids, version)
+        _add_downloads(result, public_asset_kinds(visible_ids))
         return result
+
+    # --- terms of shared labels, analysed once per builder --------------------------------
+    def _family_terms(self, family_id, family) -> frozenset[str]:
+        terms = self._label_terms.get(("f", family_id))
+        if terms is None:
+            collected = set()
+            for language, text in (family["name"] or {}).items():
+                collected.update(index_token_set(text, language))
+            for language, synonyms in (family.get("synonyms") or {}).items():
+                for synonym in synonyms if isinstance(synonyms, list) else [synonyms]:
+                    collected.update(index_token_set(str(synonym), language))
+            terms = self._label_terms[("f", family_id)] = frozenset(collected)
+        return terms
+
+    def _category_terms(self, category_id) -> frozenset[str]:
+        terms = self._label_terms.get(("c", category_id))
+        if terms is None:
+            category = self.categories.get(category_id) or {"name": {}}
+            terms = self._label_terms[("c", category_id)] = frozenset(
+                term
+                for language, text in (category["name"] or {}).items()
+                for term in index_token_set(text, language)
+            )
+        return terms
+
+    def _option_terms(self, option_id) -> frozenset[str]:
+        terms = self._label_terms.get(("o", option_id))
+        if terms is None:
+            option = self.options.get(option_id) or {"name": {}}
+            terms = self._label_terms[("o", option_id)] = frozenset(
+                term
+                for language, label in (option["name"] or {}).items()
+                for term in index_token_set(label, language)
+            )
+        return terms
 
     # --- one document ---------------------------------------------------------------------
     def _inherited(self, product, model, field):
@@ -158,23 +204,17 @@ class DocumentBuilder:
         manufacturer = product["manufacturer_name"] or (model or {}).get("manufacturer_name", "")
 
         name_terms: set[str] = set()
-        text_terms: set[str] = set()
         for language, text in names.items():
-            name_terms |= index_tokens(text, language)
-        for source in (short, long, family["name"]):
+            name_terms.update(index_token_set(text, language))
+        text_terms: set[str] = set(self._family_terms(product["family_id"], family))
+        for source in (short, long):
             for language, text in (source or {}).items():
-                text_terms |= index_tokens(text, language)
-        for language, synonyms in (family.get("synonyms") or {}).items():
-            for synonym in synonyms if isinstance(synonyms, list) else [synonyms]:
-                text_terms |= index_tokens(str(synonym), language)
-        text_terms |= index_tokens(manufacturer, None)
+                text_terms.update(index_token_set(text, language))
+        text_terms.update(index_token_set(manufacturer, None))
         if model is not None:
-            text_terms |= index_tokens(model["code"], None)
+            text_terms.update(index_token_set(model["code"], None))
         for category_id in category_ids:
-            category = self.categories.get(category_id)
-            if category:
-                for language, text in (category["name"] or {}).items():
-                    text_terms |= index_tokens(text, language)
+            text_terms.update(self._category_terms(category_id))
 
         attrs = []
         for attribute_id in sorted(rows_by_attribute):
@@ -188,9 +228,7 @@ class DocumentBuilder:
                 if kind in (AttributeType.ENUM, AttributeType.MULTI_ENUM) and option_id:
                     attrs.append({"attr": attribute_id, "option": option_id})
                     if attribute["searchable"]:
-                        option = self.options.get(option_id) or {"name": {}, "code": ""}
-                        for language, label in (option["name"] or {}).items():
-                            text_terms |= index_tokens(label, language)
+                        text_terms.update(self._option_terms(option_id))
                 elif kind == AttributeType.BOOLEAN and boolean is not None:
                     attrs.append({"attr": attribute_id, "b": bool(boolean)})
                 elif kind == AttributeType.NUMBER and number is not None:
@@ -205,9 +243,9 @@ class DocumentBuilder:
                 elif kind == AttributeType.TEXT and attribute["searchable"]:
                     if text_localized:
                         for language, value in text_localized.items():
-                            text_terms |= index_tokens(value, language)
+                            text_terms.update(index_token_set(value, language))
                     if text:
-                        text_terms |= index_tokens(text, None)
+                        text_terms.update(index_token_set(text, None))
 
         keys = sorted(
             {
@@ -245,5 +283,25 @@ class DocumentBuilder:
         }
 
 
+def _ids_condition(field: str, ids: list[int]) -> Q:
+    """``field`` in ``ids`` (sorted ascending): as a range when they are dense (a rebuild's batches
+    are), so the database gets two parameters instead of a thousand; callers ignore rows of
+    ids they did not ask for."""
+    if len(ids) > 50 and ids[-1] - ids[0] < 2 * len(ids):
+        return Q(**{f"{field}__gte": ids[0], f"{field}__lte": ids[-1]})
+    return Q(**{f"{field}__in": ids})
+
+
 def _normalize_key(value: str) -> str:
     return normalize_article_number(value or "")
+
+
+def _add_downloads(documents: dict[int, dict | None], kinds: dict[int, set[str]]) -> None:
+    """``downloads``: the kinds of public download a product offers (uploaded files and video
+    links; not the generated datasheet every product has, see
+    :func:`pim.assets.exchange.public_asset_kinds`), for the downloads filter and facet; the
+    same list in ``listing`` for badges in a result list."""
+    for product_id, document in documents.items():
+        if document is not None:
+            document["downloads"] = sorted(kinds.get(product_id, ()))
+            document["listing"]["downloads"] = list(document["downloads"])

@@ -11,15 +11,17 @@ entries stay, with exponential backoff, and a retry is queued; nothing is lost.
 
 import logging
 import math
+import multiprocessing
 import os
 import socket
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
@@ -272,14 +274,87 @@ def visible_id_batches(batch_size: int) -> Iterator[list[int]]:
         last = ids[-1]
 
 
+def _can_fork_workers() -> bool:
+    """Worker processes read the database on their own connections: only possible outside a
+    transaction (they would not see its rows) and not on an in-memory SQLite database."""
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        return False
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def reindex_workers(requested: int | None = None) -> int:
+    """Processes that build documents in a full rebuild (``PIM_SEARCH_REINDEX_WORKERS``,
+    default: the machine's cores)."""
+    if requested is None:
+        requested = _setting("PIM_SEARCH_REINDEX_WORKERS", 0) or os.cpu_count() or 1
+    return max(1, int(requested))
+
+
+# State of a document-building worker process (one per process, set by the pool's initializer).
+_worker: dict = {}
+
+
+def _worker_start(transform) -> None:
+    _worker["builder"] = DocumentBuilder()
+    _worker["transform"] = transform
+
+
+def _worker_build(ids: list[int]):
+    documents = _worker["builder"].build(ids)
+    transform = _worker["transform"]
+    return len(ids), transform(documents) if transform else documents
+
+
 def document_batches(
-    batch_size: int, progress: Callable[[int], None] | None = None
-) -> Iterator[dict[int, dict | None]]:
-    builder = DocumentBuilder()
-    for ids in visible_id_batches(batch_size):
-        yield builder.build(ids)
-        if progress:
-            progress(len(ids))
+    batch_size: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    transform: Callable[[dict[int, dict | None]], object] | None = None,
+    workers: int = 1,
+) -> Iterator:
+    """Documents of every publicly visible product, one ``{id: document}`` batch at a time, in
+    id order; with ``transform``, what it returns for each batch instead (e.g. an encoded bulk
+    request body, built where the documents are).
+
+    With ``workers`` > 1 the batches are built in that many forked processes, each with its own
+    database connection and caches, while this process only reads ids and hands the results
+    on: building documents (analysis in Python) is what a rebuild spends its CPU on. At most
+    two batches per worker are in flight, so memory does not grow with the catalog."""
+    if workers <= 1 or not _can_fork_workers():
+        builder = DocumentBuilder()
+        for ids in visible_id_batches(batch_size):
+            documents = builder.build(ids)
+            yield transform(documents) if transform else documents
+            if progress:
+                progress(len(ids))
+        return
+
+    # The children must not inherit open connections (two processes on one socket): close
+    # them here; this process reconnects on its next query.
+    connections.close_all()
+    pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start, initargs=(transform,))
+    try:
+        pending: deque = deque()
+        for ids in visible_id_batches(batch_size):
+            pending.append(pool.apply_async(_worker_build, (ids,)))
+            if len(pending) >= workers * 2:
+                count, result = pending.popleft().get()
+                yield result
+                if progress:
+                    progress(count)
+        while pending:
+            count, result = pending.popleft().get()
+            yield result
+            if progress:
+                progress(count)
+        pool.close()
+    except BaseException:
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def rebuild(
@@ -287,6 +362,7 @@ def rebuild(
     *,
     batch_size: int = 1000,
     threads: int = 2,
+    workers: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Rebuild ``target`` from the database. Elasticsearch: into a new index, then the alias
@@ -296,8 +372,13 @@ def rebuild(
     started_at = timezone.now()
     started = time.perf_counter()
     backend = get_search_backend(target)
+    workers = reindex_workers(workers)
     if target == "elasticsearch":
-        stats = backend.rebuild(document_batches(batch_size, progress), threads=threads)
+
+        def batches(transform):
+            return document_batches(batch_size, progress, transform=transform, workers=workers)
+
+        stats = backend.rebuild(batches, threads=threads)
     else:
         lease = Lease(target, seconds=600)
         deadline = time.monotonic() + 300
@@ -307,7 +388,7 @@ def rebuild(
             time.sleep(1)
         with lease:
             indexed = 0
-            for batch in document_batches(batch_size, progress):
+            for batch in document_batches(batch_size, progress, workers=workers):
                 backend.apply(batch)
                 indexed += sum(1 for doc in batch.values() if doc)
                 lease.renew()

@@ -100,6 +100,18 @@ class IndexCategory(models.Model):
         return f"{self.entry_id} in {self.category_id}"
 
 
+class IndexDownload(models.Model):
+    """A kind of public download an entry offers (an :class:`pim.assets.models.AssetKind` code),
+    for the downloads filter and facet."""
+
+    pk = models.CompositePrimaryKey("kind", "entry")
+    kind = models.CharField(max_length=32)
+    entry = models.ForeignKey(IndexEntry, on_delete=models.CASCADE, related_name="downloads")
+
+    def __str__(self):
+        return f"{self.entry_id}: {self.kind}"
+
+
 class IndexTerm(models.Model):
     """An analysed token of an entry (see :mod:`pim.search.analysis`); ``field`` 1 = name,
     2 = other text."""

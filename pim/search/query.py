@@ -8,6 +8,7 @@ analysed words) that every backend executes the same way. Bad input raises
 """
 
 import base64
+import dataclasses
 import json
 import math
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from pim.assets.exchange import download_kind_labels
 from pim.catalog import units as unit_service
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import localize
@@ -91,7 +93,22 @@ class RangeFilter:
         return cls(attribute, low, high, RangeMode.OVERLAPS)
 
 
-Filter = OptionFilter | BooleanFilter | NumberFilter | RangeFilter
+@dataclass(frozen=True)
+class DownloadFilter:
+    """Products that offer a public download of any of these kinds (asset kind codes:
+    ``datasheet``, ``cad_3d``, ``cad_2d``, ``manual``, ``certificate``…). Uploaded files and
+    video links count; the datasheet generated for every product does not (see
+    :func:`pim.assets.exchange.public_asset_kinds`). One per query."""
+
+    kinds: tuple[str, ...]
+
+    def __init__(self, kinds):
+        if isinstance(kinds, str):
+            kinds = (kinds,)
+        object.__setattr__(self, "kinds", tuple(kinds))
+
+
+Filter = OptionFilter | BooleanFilter | NumberFilter | RangeFilter | DownloadFilter
 
 
 class SortOrder(StrEnum):
@@ -159,6 +176,15 @@ class ResolvedFilter:
 
 
 @dataclass(frozen=True)
+class ResolvedDownloads:
+    """A checked :class:`DownloadFilter`."""
+
+    kinds: tuple[str, ...]  # sorted kind codes
+    label: str  # "Downloads: 3D CAD model / Datasheet"
+    source: DownloadFilter
+
+
+@dataclass(frozen=True)
 class TextQuery:
     text: str
     article_key: str
@@ -183,9 +209,15 @@ class ResolvedQuery:
     page_size: int
     offset: int
     cursor: dict | None
+    downloads: ResolvedDownloads | None = None  # a selection like ``filters``, kept apart
 
     def filters_except(self, attribute_id: int | None) -> tuple[ResolvedFilter, ...]:
         return tuple(f for f in self.filters if f.attribute.pk != attribute_id)
+
+    def without_downloads(self) -> "ResolvedQuery":
+        """The query without its downloads selection (the downloads facet counts with every
+        other selection but its own)."""
+        return self if self.downloads is None else dataclasses.replace(self, downloads=None)
 
     @property
     def filtered_attribute_ids(self) -> set[int]:
@@ -361,6 +393,29 @@ def _resolve_filter(flt, cache: dict, language: str) -> ResolvedFilter:
     raise SearchQueryError(_("Unknown filter %(filter)r.") % {"filter": flt})
 
 
+def _resolve_downloads(filters) -> ResolvedDownloads | None:
+    if not filters:
+        return None
+    if len(filters) > 1:
+        raise SearchQueryError(_("Give one downloads filter with all the kinds you accept."))
+    (flt,) = filters
+    labels = download_kind_labels()
+    unknown = [code for code in flt.kinds if code not in labels]
+    if unknown:
+        raise SearchQueryError(
+            _("Downloads filter: unknown kind(s) %(codes)s; known: %(known)s.")
+            % {"codes": ", ".join(map(str, unknown)), "known": ", ".join(labels)}
+        )
+    if not flt.kinds:
+        raise SearchQueryError(_("Downloads filter: give at least one kind."))
+    chosen = list(dict.fromkeys(flt.kinds))
+    return ResolvedDownloads(
+        kinds=tuple(sorted(chosen)),
+        label=_("Downloads: %(kinds)s") % {"kinds": " / ".join(labels[code] for code in chosen)},
+        source=flt,
+    )
+
+
 def resolve(query: SearchQuery) -> ResolvedQuery:
     """Check ``query`` against the catalog and resolve codes, units and words."""
     language = (query.language or settings.LANGUAGE_CODE).split("-")[0]
@@ -401,7 +456,10 @@ def resolve(query: SearchQuery) -> ResolvedQuery:
             )
         lifecycles = tuple(sorted(set(query.lifecycles)))
 
-    filters = tuple(_resolve_filter(flt, cache, language) for flt in query.filters)
+    downloads = _resolve_downloads([f for f in query.filters if isinstance(f, DownloadFilter)])
+    filters = tuple(
+        _resolve_filter(flt, cache, language) for flt in query.filters if not isinstance(flt, DownloadFilter)
+    )
 
     sort = Sort.parse(query.sort) if isinstance(query.sort, str) else query.sort
     sort_attribute = None
@@ -434,4 +492,5 @@ def resolve(query: SearchQuery) -> ResolvedQuery:
         page_size=query.page_size,
         offset=offset,
         cursor=cursor,
+        downloads=downloads,
     )

@@ -19,6 +19,7 @@ class Hit:
     manufacturer: str
     product_model: str
     score: float | None = None
+    downloads: tuple[str, ...] = ()  # asset kind codes of its public downloads (badges)
 
     @classmethod
     def from_listing(cls, product_id: int, listing: dict, language: str, score=None) -> "Hit":
@@ -34,12 +35,17 @@ class Hit:
             manufacturer=listing.get("manufacturer", ""),
             product_model=listing.get("model") or "",
             score=score,
+            downloads=tuple(listing.get("downloads") or ()),
         )
+
+
+# ``Facet.kind`` and ``AppliedFilter.kind`` of the downloads facet and filter (not an attribute).
+DOWNLOADS = "downloads"
 
 
 @dataclass(frozen=True)
 class FacetOption:
-    value: str  # option code, or "true"/"false" for yes/no attributes
+    value: str  # option code, "true"/"false" for yes/no attributes, asset kind code for downloads
     label: str
     count: int
     selected: bool = False
@@ -56,12 +62,13 @@ class FacetBucket:
 
 @dataclass(frozen=True)
 class Facet:
-    """Counts for one filterable attribute. Disjunctive: a facet's own selection does not
-    change its counts; every other selection does."""
+    """Counts for one filterable attribute, or (``kind`` "downloads", ``attribute`` "") for the
+    kinds of public download the products offer. Disjunctive: a facet's own selection does
+    not change its counts; every other selection does."""
 
-    attribute: str  # code
+    attribute: str  # code; "" for the downloads facet
     label: str
-    kind: str  # "options" | "boolean" | "number" | "range"
+    kind: str  # "options" | "boolean" | "number" | "range" | "downloads"
     options: tuple[FacetOption, ...] = ()
     min: float | None = None  # in ``unit``
     max: float | None = None
@@ -79,7 +86,7 @@ class Facet:
 
 @dataclass(frozen=True)
 class AppliedFilter:
-    attribute: str  # code; "" for category/family/lifecycle/text
+    attribute: str  # code; "" for category/family/lifecycle/text/downloads
     label: str
     kind: str
 
@@ -93,7 +100,7 @@ class Suggestion:
     text: str
     count: int | None = None
     product_id: int | None = None
-    drop: str = ""  # relax: the attribute code or word to drop
+    drop: str = ""  # relax: the attribute code or word to drop ("downloads": the downloads filter)
 
 
 @dataclass
@@ -115,5 +122,11 @@ class SearchResult:
     def ids(self) -> list[int]:
         return [hit.id for hit in self.hits]
 
-    def facet(self, code: str) -> Facet | None:
+    def facet(self, code: str = "", *, kind: str | None = None) -> Facet | None:
+        """The facet of attribute ``code``, or with ``kind`` the facet of that kind
+        (``result.facet(kind="downloads")``)."""
+        if kind is not None:
+            return next(
+                (f for f in self.facets if f.kind == kind and (not code or f.attribute == code)), None
+            )
         return next((f for f in self.facets if f.attribute == code), None)

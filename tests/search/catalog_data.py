@@ -2,8 +2,19 @@
 
 Ball valves and pumps in a category tree, a series with variants, and products that must never
 be found (unpublished, draft lifecycle). Numbers are entered in several units on purpose.
+Downloads (:func:`add_downloads`) are linked to a product, the series and a category, plus
+assets that must not count (not public, valid only from tomorrow, on a hidden product); their
+small files go to ``MEDIA_ROOT``.
 """
 
+from datetime import timedelta
+from io import BytesIO
+
+from django.utils import timezone
+
+from pim.assets import samples
+from pim.assets.models import Asset
+from pim.assets.services import create_asset, create_video_link, link_asset
 from pim.catalog.models import (
     Attribute,
     AttributeGroup,
@@ -210,7 +221,29 @@ def build_catalog() -> dict[str, Product]:
         products[article] = make_product(
             valves, article_number=article, name={}, product_model=series, values=values
         )
+    add_downloads(products, series, valves_cat)
     return products
+
+
+def _pdf(title: str, kind: str, **options):
+    return create_asset(
+        BytesIO(samples.simple_pdf(title, [title])), filename=f"{title}.pdf", kind=kind, **options
+    ).asset
+
+
+def add_downloads(products, series, valves_cat) -> None:
+    """Public downloads per product (see DOWNLOADS): a datasheet on 4711-ABC.12, a STEP model
+    on the series (its variants), a certificate on the valves category (every valve)."""
+    link_asset(_pdf("Datasheet 4711", "datasheet"), products["4711-ABC.12"])
+    step = create_asset(BytesIO(samples.step_box("VS")), filename="vs.step", kind="cad_3d").asset
+    link_asset(step, series)
+    link_asset(_pdf("Certificate valves", "certificate"), valves_cat)
+    link_asset(create_video_link("https://video.example.com/zp5", title={"en": "ZP-5"}), products["ZP-5"])
+    # never counted
+    link_asset(_pdf("Manual HP-1 (internal)", "manual", public=False), products["HP-1"])
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    link_asset(_pdf("Manual HP-2 (next version)", "manual", valid_from=tomorrow), products["HP-2"])
+    link_asset(_pdf("Drawing KH-200", "cad_2d"), products["KH-200"])
 
 
 VISIBLE = [
@@ -228,11 +261,22 @@ VISIBLE = [
 ]
 HIDDEN = ["KH-200", "KH-201"]
 
+# The public downloads of the visible products (the others have none).
+VALVES_CERTIFICATE = ["4711-ABC.12", "KH-100", "KH-101", "KH-102", "KH-300", "VS-15", "VS-20"]
+DOWNLOADS = {
+    **{article: ["certificate"] for article in VALVES_CERTIFICATE},
+    "4711-ABC.12": ["certificate", "datasheet"],
+    "VS-15": ["cad_3d", "certificate"],
+    "VS-20": ["cad_3d", "certificate"],
+    "ZP-5": ["video"],
+}
+
 
 def delete_catalog() -> None:
     """Remove everything :func:`build_catalog` made (the data is shared by a test module)."""
     from pim.search.models import IndexEntry, IndexTarget, IndexVocabulary, OutboxEntry
 
+    Asset.objects.all().delete()
     Product.objects.filter(product_model__isnull=False).delete()
     Product.objects.all().delete()
     ProductModel.objects.all().delete()

@@ -94,11 +94,13 @@ def make_es_backend(url: str, prefix: str, **extra):
 
 
 @pytest.fixture(scope="module")
-def catalog(django_db_setup, django_db_blocker):
+def catalog(django_db_setup, django_db_blocker, tmp_path_factory):
     """The contract catalog, committed for the whole module, with the database index built."""
+    from django.test import override_settings
+
     from pim.search import indexing
 
-    with django_db_blocker.unblock():
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("catalog-media")):
         delete_catalog()
         products = build_catalog()
         indexing.rebuild("database")

@@ -10,6 +10,7 @@ from django.utils import translation
 
 from pim.search.query import (
     BooleanFilter,
+    DownloadFilter,
     NumberFilter,
     OptionFilter,
     RangeFilter,
@@ -17,7 +18,7 @@ from pim.search.query import (
     SearchQueryError,
     Sort,
 )
-from tests.search.catalog_data import HIDDEN, VISIBLE
+from tests.search.catalog_data import DOWNLOADS, HIDDEN, VISIBLE
 
 pytestmark = pytest.mark.django_db
 
@@ -230,12 +231,13 @@ def test_category_subtree_family_and_lifecycle(backend):
 # --- facets --------------------------------------------------------------------------------------------
 def test_facets_for_the_filterable_attributes_of_the_families_in_the_result(backend):
     result = run(backend, families=["valves"])
-    assert [f.attribute for f in result.facets] == [
+    assert [f.attribute or f.kind for f in result.facets] == [
         "max_pressure",
         "temperature_range",
         "body_material",
         "approvals",
         "food_grade",
+        "downloads",
     ]
     assert counts(result.facet("body_material")) == {"brass": 5, "ss316": 2}
     assert [o.label for o in result.facet("body_material").options] == ["Brass", "Stainless steel 1.4401"]
@@ -247,7 +249,12 @@ def test_facets_for_the_filterable_attributes_of_the_families_in_the_result(back
     assert (temperature.unit, temperature.min, temperature.max) == ("°C", -20, 180)
 
     pumps = run(backend, families=["pumps"])
-    assert [f.attribute for f in pumps.facets] == ["max_pressure", "flow_rate", "pump_type"]
+    assert [f.attribute or f.kind for f in pumps.facets] == [
+        "max_pressure",
+        "flow_rate",
+        "pump_type",
+        "downloads",
+    ]
     flow = pumps.facet("flow_rate")
     assert (flow.unit, flow.min, flow.max) == ("l/min", 8, 45)
     assert counts(pumps.facet("pump_type")) == {"gear": 2, "piston": 1}
@@ -297,6 +304,92 @@ def test_selected_option_stays_visible_with_zero_count(backend):
     )
     assert result.total == 0
     assert counts(result.facet("approvals")) == {"fda": 1, "atex": 0, "dvgw": 2}
+
+
+# --- downloads --------------------------------------------------------------------------------------------
+def test_hits_carry_their_public_downloads(backend):
+    result = run(backend)
+    assert {hit.article_number: list(hit.downloads) for hit in result.hits} == {
+        article: DOWNLOADS.get(article, []) for article in VISIBLE
+    }
+
+
+def test_download_filter_is_any_of(backend):
+    assert found(backend, filters=[DownloadFilter(["datasheet"])]) == {"4711-ABC.12"}
+    assert found(backend, filters=[DownloadFilter(["cad_3d", "datasheet"])]) == {
+        "4711-ABC.12",
+        "VS-15",
+        "VS-20",
+    }
+    assert found(backend, filters=[DownloadFilter("certificate")]) == VALVES
+    assert found(backend, filters=[DownloadFilter(["video"])]) == {"ZP-5"}
+    # not public, valid only from tomorrow, or on a hidden product: not a download
+    assert found(backend, filters=[DownloadFilter(["manual", "cad_2d"])]) == set()
+    result = run(
+        backend,
+        text="Kugelhahn",
+        filters=[OptionFilter("body_material", ["brass"]), DownloadFilter(["cad_3d", "datasheet"])],
+    )
+    assert set(articles(result)) == {"4711-ABC.12", "VS-15", "VS-20"}
+    assert [(f.kind, f.label) for f in result.applied_filters][1:] == [
+        ("options", "Body material: Brass"),
+        ("downloads", "Downloads: 3D CAD model / Datasheet"),
+    ]
+
+
+def test_downloads_facet_is_disjunctive(backend):
+    result = run(backend, families=["valves"])
+    downloads = result.facet(kind="downloads")
+    assert (downloads.attribute, downloads.label, downloads.selected) == ("", "Downloads", False)
+    assert [(o.value, o.label, o.count) for o in downloads.options] == [
+        ("datasheet", "Datasheet", 1),
+        ("cad_3d", "3D CAD model", 2),
+        ("certificate", "Certificate", 7),
+    ]
+
+    cad = run(backend, families=["valves"], filters=[DownloadFilter(["cad_3d"])])
+    assert set(articles(cad)) == {"VS-15", "VS-20"}
+    downloads = cad.facet(kind="downloads")
+    assert counts(downloads) == {"datasheet": 1, "cad_3d": 2, "certificate": 7}  # own selection ignored
+    assert [o.value for o in downloads.options if o.selected] == ["cad_3d"] and downloads.selected
+    assert counts(cad.facet("body_material")) == {"brass": 2}  # the downloads selection narrows others
+
+    fda = run(backend, families=["valves"], filters=[OptionFilter("approvals", ["fda"])])
+    assert counts(fda.facet(kind="downloads")) == {"datasheet": 1, "certificate": 2}  # narrowed by others
+
+
+def test_selected_download_kind_stays_visible_and_zero_results_suggest_dropping_it(backend):
+    result = run(backend, filters=[OptionFilter("approvals", ["fda"]), DownloadFilter(["cad_3d"])])
+    assert result.total == 0
+    assert counts(result.facet(kind="downloads")) == {"datasheet": 1, "cad_3d": 0, "certificate": 2}
+    relax = {(s.drop, s.count) for s in result.suggestions if s.kind == "relax"}
+    assert relax == {("approvals", 2), ("downloads", 2)}
+
+
+def test_no_downloads_facet_without_downloads_or_facets(backend):
+    assert run(backend, families=["pumps"], text="Hydraulikpumpe").facet(kind="downloads") is None
+    assert run(backend, filters=[DownloadFilter(["video"])], facets=False).facets == []
+
+
+def test_downloads_facet_and_filter_in_german(backend):
+    with translation.override("de"):
+        result = run(backend, language="de", category="ball-valves", filters=[DownloadFilter(["cad_3d"])])
+    downloads = result.facet(kind="downloads")
+    assert [(o.label, o.count) for o in downloads.options] == [
+        ("Datenblatt", 1),
+        ("3D-CAD-Modell", 2),
+        ("Zertifikat", 7),
+    ]
+    assert result.applied_filters[-1].label == "Downloads: 3D-CAD-Modell"
+
+
+def test_bad_download_filters_name_the_kind(backend):
+    with pytest.raises(SearchQueryError, match="unknown kind.*cad3d.*known: image, datasheet, cad_3d"):
+        run(backend, filters=[DownloadFilter(["datasheet", "cad3d"])])
+    with pytest.raises(SearchQueryError, match="one downloads filter"):
+        run(backend, filters=[DownloadFilter(["datasheet"]), DownloadFilter(["manual"])])
+    with pytest.raises(SearchQueryError, match="at least one kind"):
+        run(backend, filters=[DownloadFilter([])])
 
 
 # --- sorting and paging ------------------------------------------------------------------------------

@@ -27,7 +27,14 @@ from pim.search.backends import get_search_backend, reset_backends
 from pim.search.backends.database import DatabaseSearchBackend
 from pim.search.documents import DocumentBuilder
 from pim.search.models import OutboxEntry
-from pim.search.query import BooleanFilter, NumberFilter, OptionFilter, RangeFilter, SearchQuery
+from pim.search.query import (
+    BooleanFilter,
+    DownloadFilter,
+    NumberFilter,
+    OptionFilter,
+    RangeFilter,
+    SearchQuery,
+)
 from tests.factories import make_product
 from tests.search.catalog_data import VISIBLE
 from tests.search.conftest import ROOT, make_es_backend
@@ -71,6 +78,11 @@ QUERIES = [
     SearchQuery(filters=[OptionFilter("approvals", ["atex"]), OptionFilter("body_material", ["brass"])]),
     SearchQuery(families=["pumps"], sort="name", language="de"),
     SearchQuery(text="Kondesnat"),
+    SearchQuery(
+        families=["valves"],
+        filters=[DownloadFilter(["cad_3d", "datasheet"]), OptionFilter("body_material", ["brass"])],
+    ),
+    SearchQuery(filters=[OptionFilter("approvals", ["fda"]), DownloadFilter(["cad_3d"])]),
 ]
 
 
@@ -158,6 +170,25 @@ def test_deep_paging_past_the_result_window(es, monkeypatch):
     page = es.search(SearchQuery(sort="article_number", page_size=3, page=3))
     assert [h.id for h in page.hits] == everything[6:9]
     assert page.total == len(VISIBLE)
+
+
+def test_an_index_made_before_downloads_gets_the_field_on_the_first_write(
+    es, elasticsearch_url, es_index_prefix
+):
+    old = make_es_backend(elasticsearch_url, es_index_prefix + "-old")
+    try:
+        mapping = es_module.product_mapping().to_dict()
+        del mapping["properties"]["downloads"]
+        name = f"{old.alias}-20200101000000000000"
+        old.client.indices.create(index=name, mappings=mapping, settings=old.index_settings())
+        old.client.indices.put_alias(index=name, name=old.alias)
+        product = Product.objects.get(article_number="4711-ABC.12")
+        # the mapping is strict: without the new field the document would be rejected
+        assert old.apply(DocumentBuilder().build([product.pk])) == {}
+        found = old.search(SearchQuery(filters=[DownloadFilter(["datasheet"])]))
+        assert [hit.article_number for hit in found.hits] == ["4711-ABC.12"]
+    finally:
+        old.drop()
 
 
 def test_index_documents_match_the_database_builder(es):

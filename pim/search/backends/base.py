@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from pim.assets.exchange import download_kind_labels
 from pim.catalog import units as unit_service
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import localize
@@ -23,7 +24,16 @@ from pim.catalog.models import AttributeType, Product
 from .. import schema
 from ..analysis import words
 from ..query import ResolvedQuery, SearchQuery, TextQuery, encode_cursor, resolve
-from ..results import AppliedFilter, Facet, FacetBucket, FacetOption, Hit, SearchResult, Suggestion
+from ..results import (
+    DOWNLOADS,
+    AppliedFilter,
+    Facet,
+    FacetBucket,
+    FacetOption,
+    Hit,
+    SearchResult,
+    Suggestion,
+)
 
 logger = logging.getLogger("pim.search")
 
@@ -60,7 +70,7 @@ class FacetSpec:
 
 @dataclass
 class RawFacet:
-    options: dict[int, int] = field(default_factory=dict)
+    options: dict[int | str, int] = field(default_factory=dict)  # option id (downloads: kind) -> count
     booleans: dict[bool, int] = field(default_factory=dict)
     min: float | None = None
     max: float | None = None
@@ -71,7 +81,8 @@ class RawFacet:
 class RawResult:
     hits: list[tuple[int, dict, float | None]]  # (product id, listing, score)
     total: int
-    facets: dict[int, RawFacet]
+    # per attribute id; the downloads facet under the key ``DOWNLOADS`` (kind code -> count)
+    facets: dict[int | str, RawFacet]
     after: list | None = None  # engine sort values of the last hit (deep paging)
     engine_took_ms: float | None = None
 
@@ -168,7 +179,7 @@ class BaseSearchBackend:
         """Facets for the filterable attributes of the families in the result (before
         attribute filters, so a facet does not vanish when a selection empties the result),
         the most widely shared first."""
-        counts = self.family_counts(rq)
+        counts = self.family_counts(rq.without_downloads())
         if not counts:
             return []
         rows = [row for row in schema.family_attributes(sorted(counts)) if row.attribute.type in FACET_TYPES]
@@ -248,10 +259,34 @@ class BaseSearchBackend:
         }
 
     def build_facets(
-        self, rq: ResolvedQuery, specs: list[FacetSpec], raw: dict[int, RawFacet]
+        self, rq: ResolvedQuery, specs: list[FacetSpec], raw: dict[int | str, RawFacet]
     ) -> list[Facet]:
-        if not specs:
+        if not rq.query.facets:
             return []
+        facets = self.attribute_facets(rq, specs, raw) if specs else []
+        downloads = self.downloads_facet(rq, raw.get(DOWNLOADS))
+        if downloads is not None:
+            facets.append(downloads)
+        return facets
+
+    def downloads_facet(self, rq: ResolvedQuery, raw: RawFacet | None) -> Facet | None:
+        """The kinds of public download in the result (counted with every selection except
+        the downloads selection itself), in the catalog's order of kinds; None when there is
+        nothing to show."""
+        counts = raw.options if raw is not None else {}
+        chosen = set(rq.downloads.kinds) if rq.downloads else set()
+        options = tuple(
+            FacetOption(value=code, label=label, count=counts.get(code, 0), selected=code in chosen)
+            for code, label in download_kind_labels().items()
+            if counts.get(code, 0) or code in chosen
+        )
+        if not options:
+            return None
+        return Facet("", _("Downloads"), DOWNLOADS, options=options, selected=bool(chosen))
+
+    def attribute_facets(
+        self, rq: ResolvedQuery, specs: list[FacetSpec], raw: dict[int | str, RawFacet]
+    ) -> list[Facet]:
         options = {
             option.pk: option
             for spec in specs
@@ -371,6 +406,8 @@ class BaseSearchBackend:
                 )
             )
         applied.extend(AppliedFilter(f.attribute.code, f.label, f.kind) for f in rq.filters)
+        if rq.downloads:
+            applied.append(AppliedFilter("", rq.downloads.label, DOWNLOADS))
         return applied
 
     def suggestions(self, rq: ResolvedQuery, result: SearchResult) -> list[Suggestion]:
@@ -404,8 +441,8 @@ class BaseSearchBackend:
         return suggestions[: getattr(settings, "PIM_SEARCH_SUGGESTIONS", 8)]
 
     def _relaxations(self, rq: ResolvedQuery) -> list[Suggestion]:
-        """Zero results: what would find something — each attribute selection dropped, or
-        each word of a multi-word text dropped."""
+        """Zero results: what would find something — each attribute selection dropped, the
+        downloads selection dropped, or each word of a multi-word text dropped."""
         suggestions = []
         for attribute_id in sorted(rq.filtered_attribute_ids):
             filters = rq.filters_except(attribute_id)
@@ -418,6 +455,17 @@ class BaseSearchBackend:
                         _("without “%(filter)s”") % {"filter": "; ".join(f.label for f in removed)},
                         count=count,
                         drop=removed[0].attribute.code,
+                    )
+                )
+        if rq.downloads:
+            count = self.count(rq.without_downloads())
+            if count:
+                suggestions.append(
+                    Suggestion(
+                        "relax",
+                        _("without “%(filter)s”") % {"filter": rq.downloads.label},
+                        count=count,
+                        drop=DOWNLOADS,
                     )
                 )
         if rq.text and len(rq.text.words) > 1:

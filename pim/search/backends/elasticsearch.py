@@ -12,10 +12,12 @@ While the cluster cannot be reached, searches are answered by the database backe
 flagged ``degraded``.
 """
 
+import functools
+import json
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
@@ -23,10 +25,12 @@ from django.conf import settings
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import A, Boolean, Double, Keyword, Long, Mapping, Nested, Object, Q, Search
 
+from pim.assets.exchange import download_kind_labels
 from pim.catalog.localization import content_languages
 
 from ..documents import document_version
 from ..query import RangeMode, ResolvedFilter, ResolvedQuery, SortOrder, TextQuery
+from ..results import DOWNLOADS
 from .base import BackendUnavailable, BaseSearchBackend, FacetSpec, RawFacet, RawResult
 from .database import (
     MAX_EXPANSIONS,
@@ -96,6 +100,7 @@ def product_mapping() -> Mapping:
             }
         ),
     )
+    mapping.field("downloads", Keyword())  # asset kind codes of the public downloads
     mapping.field("listing", Object(enabled=False))
     return mapping
 
@@ -133,6 +138,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         self.retry_after = float(merged.get("FALLBACK_RETRY_SECONDS", 10))
         self._down_until = 0.0
         self._local = threading.local()  # engine time of the current search, per thread
+        self._mapping_current = False  # the live index has every field of product_mapping()
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, function, *args, **kwargs):
@@ -183,12 +189,25 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             raise
 
     def ensure_index(self) -> None:
-        """Create the first index and its alias (before any full rebuild)."""
+        """Create the first index and its alias (before any full rebuild); a live index made
+        by an earlier version gets the fields added since."""
         if self.live_indices():
+            self._add_new_fields()
             return
         name = self._new_index_name()
         self.create_index(name)
         self._call(self.client.indices.put_alias, index=name, name=self.alias)
+
+    def _add_new_fields(self) -> None:
+        """Put the current mapping on the live index, once per backend instance: the mapping is
+        strict, so documents with a field added since the index was created (``downloads``)
+        would be rejected. Adding fields is allowed on a live index; documents written before
+        stay without the field until they are indexed again (``search_reindex``)."""
+        if self._mapping_current:
+            return
+        properties = product_mapping().to_dict()["properties"]
+        self._call(self.client.indices.put_mapping, index=self.alias, properties=properties)
+        self._mapping_current = True
 
     def _write_indices(self) -> list[str]:
         indices = [self.alias]
@@ -266,48 +285,39 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     def rebuild(
         self,
-        batches: Iterable[dict[int, dict | None]],
+        batches: Iterable[dict[int, dict | None]] | Callable[[Callable], Iterable[tuple[int, bytes]]],
         *,
         threads: int = 2,
-        chunk_size: int = 500,
     ) -> dict:
-        """Fill a new index from ``batches`` and swap the alias to it (zero downtime:
-        searches read the old index until the swap; drains write to both meanwhile)."""
+        """Fill a new index and swap the alias to it (zero downtime: searches read the old
+        index until the swap; drains write to both meanwhile).
+
+        ``batches`` is an iterable of ``{id: document}`` batches, or a callable that takes an
+        encoder and returns an iterable of what the encoder made of each batch (so the bulk
+        request bodies can be encoded in the processes that build the documents, see
+        :func:`pim.search.indexing.document_batches`)."""
         self._delete_orphans()
         new_index = self._new_index_name()
         self.create_index(new_index, building=True)
         self._call(self.client.indices.put_alias, index=new_index, name=self.building_alias)
         stats = {"index": new_index, "indexed": 0, "errors": {}}
-
-        def send(actions):
-            try:
-                ok, errors = helpers.bulk(self.client, actions, raise_on_error=False, chunk_size=chunk_size)
-            except (ApiError, TransportError) as exc:
-                if _unavailable(exc):
-                    raise BackendUnavailable(f"{type(exc).__name__}: {exc}") from exc
-                raise
-            return ok, errors
+        encoder = functools.partial(encode_index_actions, new_index)
+        bodies = batches(encoder) if callable(batches) else map(encoder, batches)
 
         def collect(futures):
             for future in futures:
-                ok, errors = future.result()
-                stats["indexed"] += ok
-                for error in errors:
-                    ((_op, detail),) = error.items()
-                    if detail.get("status") == 409:
-                        stats["indexed"] += 1  # the drain wrote a newer version meanwhile
-                    else:
-                        stats["errors"][int(detail["_id"])] = str(detail.get("error"))[:500]
+                indexed, errors = future.result()
+                stats["indexed"] += indexed
+                stats["errors"].update(errors)
 
         try:
-            # Documents are built here, in the caller's thread (it owns the database
-            # connection); bulk requests go out from a small pool, a few in flight at a time.
+            # Bulk requests go out from a small pool, a few in flight at a time, while the
+            # caller goes on producing the next bodies.
             with ThreadPoolExecutor(max_workers=max(1, threads)) as pool:
                 in_flight = set()
-                for batch in batches:
-                    actions = [self._index_action(new_index, doc) for doc in batch.values() if doc]
-                    if actions:
-                        in_flight.add(pool.submit(send, actions))
+                for count, body in bodies:
+                    if count:
+                        in_flight.add(pool.submit(self._send_bulk_body, count, body))
                     if len(in_flight) >= max(1, threads) * 2:
                         done, in_flight = wait(in_flight, return_when=FIRST_COMPLETED)
                         collect(done)
@@ -339,6 +349,36 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 self._call(self.client.indices.delete, index=index, ignore_unavailable=True)
         self.clear_caches()
         return stats
+
+    def _send_bulk_body(self, count: int, body: bytes) -> tuple[int, dict[int, str]]:
+        """Send one encoded bulk body of ``count`` index actions; items the node rejects as
+        overloaded (429) are sent again with backoff. Returns (indexed, {id: error})."""
+        indexed, errors = 0, {}
+        for attempt in range(BULK_RETRIES + 1):
+            response = self._call(
+                self.client.options(request_timeout=float(self.params.get("BULK_TIMEOUT", 120))).bulk,
+                operations=body,
+                filter_path=BULK_FILTER_PATH,
+            ).body
+            items = response.get("items") or []
+            if not response.get("errors"):
+                return indexed + len(items), errors
+            lines = body.split(b"\n")
+            retry = []
+            for position, item in enumerate(items):
+                ((_op, detail),) = item.items()
+                status = detail.get("status", 0)
+                if status < 300 or status == 409:  # 409: a drain wrote a newer version meanwhile
+                    indexed += 1
+                elif status == 429 and attempt < BULK_RETRIES:
+                    retry.extend(lines[2 * position : 2 * position + 2])
+                else:
+                    errors[int(detail["_id"])] = str(detail.get("error"))[:500]
+            if not retry:
+                break
+            body = b"\n".join(retry) + b"\n"
+            time.sleep(0.5 * 2**attempt)
+        return indexed, errors
 
     def _delete_orphans(self) -> None:
         """Indices of earlier, crashed rebuilds: ours by name, not behind the live alias.
@@ -501,6 +541,21 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                     clauses.append(open_or(no_hi, "attrs.hi", "gte", flt.low))
         return Q("nested", path="attrs", query=Q("bool", filter=clauses))
 
+    def _selection(self, rq: ResolvedQuery, filters) -> list[Q]:
+        """The selections that facets are disjunctive over: ``filters`` (attribute filters)
+        and the downloads filter. They go into the post filter and the facet aggregations, not
+        the main query."""
+        clauses = [self._filter_clause(f) for f in filters]
+        if rq.downloads is not None:
+            clauses.append(Q("terms", downloads=list(rq.downloads.kinds)))
+        return clauses
+
+    def _downloads_agg(self, rq: ResolvedQuery):
+        """Documents per kind of download, with every selection except the downloads one."""
+        agg = A("filter", filter=Q("bool", filter=self._selection(rq.without_downloads(), rq.filters)))
+        agg.bucket("kinds", "terms", field="downloads", size=len(download_kind_labels()))
+        return agg
+
     def _base_filters(self, rq: ResolvedQuery) -> list[Q]:
         filters = []
         if rq.family_ids is not None:
@@ -587,8 +642,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     def count(self, rq: ResolvedQuery) -> int:
         query = self._main_query(rq, with_scoring=False)
-        if rq.filters:
-            query = Q("bool", filter=[query, *[self._filter_clause(f) for f in rq.filters]])
+        selection = self._selection(rq, rq.filters)
+        if selection:
+            query = Q("bool", filter=[query, *selection])
         return int(self._call(self.client.count, index=self.alias, query=query.to_dict())["count"])
 
     def _facet_aggs(self, s: Search, rq: ResolvedQuery, specs: list[FacetSpec]) -> None:
@@ -603,7 +659,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         for name, group, filters in groups:
             if not group:
                 continue
-            outer = A("filter", filter=Q("bool", filter=[self._filter_clause(f) for f in filters]))
+            outer = A("filter", filter=Q("bool", filter=self._selection(rq, filters)))
             nested = outer.bucket("attrs", "nested", path="attrs")
             for spec in group:
                 one = nested.bucket(
@@ -631,6 +687,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                     one.metric("low", "min", field="attrs.lo")
                     one.metric("high", "max", field="attrs.hi")
             s.aggs.bucket(name, outer)
+        s.aggs.bucket(DOWNLOADS, self._downloads_agg(rq))
 
     def _read_facets(self, aggregations, rq, specs) -> dict[int, RawFacet]:
         result = {spec.attribute_id: RawFacet() for spec in specs}
@@ -652,13 +709,17 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                         for b in data["buckets"]["buckets"]
                         if b["doc_count"]
                     }
+        result[DOWNLOADS] = RawFacet(
+            options={b["key"]: b["doc_count"] for b in aggregations[DOWNLOADS]["kinds"]["buckets"]}
+        )
         return result
 
     def execute(self, rq: ResolvedQuery, specs: list[FacetSpec]) -> RawResult:
         relevance = rq.sort.order == SortOrder.RELEVANCE and not rq.sort.attribute
         s = self._search().query(self._main_query(rq, with_scoring=relevance))
-        if rq.filters:
-            s = s.post_filter(Q("bool", filter=[self._filter_clause(f) for f in rq.filters]))
+        selection = self._selection(rq, rq.filters)
+        if selection:
+            s = s.post_filter(Q("bool", filter=selection))
         sort = self._sort(rq)
         s = s.sort(*sort).source(["listing"])
         after = (rq.cursor or {}).get("after")
@@ -705,3 +766,34 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             after = hits[-1]["sort"]
             remaining -= len(hits)
         return after
+
+
+BULK_RETRIES = 3
+BULK_FILTER_PATH = "errors,items.*._id,items.*.status,items.*.error"
+
+
+def encode_index_actions(index: str, documents: dict[int, dict | None]) -> tuple[int, bytes]:
+    """The bulk request body (NDJSON) that indexes ``documents`` into ``index`` with their
+    external versions; ``None`` entries (not visible) are left out. Returns (actions, body).
+    A module-level function, so that worker processes can run it."""
+    lines = []
+    for doc in documents.values():
+        if not doc:
+            continue
+        lines.append(
+            json.dumps(
+                {
+                    "index": {
+                        "_index": index,
+                        "_id": str(doc["id"]),
+                        "version": doc["version"],
+                        "version_type": "external_gte",
+                    }
+                },
+                separators=(",", ":"),
+            )
+        )
+        lines.append(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+    if not lines:
+        return 0, b""
+    return len(lines) // 2, ("\n".join(lines) + "\n").encode("utf-8")

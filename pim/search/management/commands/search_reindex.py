@@ -24,11 +24,17 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, default=1000, help="Products read per database batch.")
         parser.add_argument("--threads", type=int, default=2, help="Parallel bulk requests to Elasticsearch.")
         parser.add_argument(
+            "--workers",
+            type=int,
+            default=None,
+            help="Processes that build documents (default: PIM_SEARCH_REINDEX_WORKERS, else the number of cores).",
+        )
+        parser.add_argument(
             "--drain", action="store_true", help="Only write pending outbox entries, no rebuild."
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
-    def handle(self, *args, target, batch_size, threads, drain, no_progress, **options):
+    def handle(self, *args, target, batch_size, threads, workers, drain, no_progress, **options):
         targets = index_targets() if target == "all" else [target]
         if drain:
             for name, stats in indexing.drain(targets).items():
@@ -48,7 +54,9 @@ class Command(BaseCommand):
                 dynamic_ncols=True,
             )
             try:
-                stats = indexing.rebuild(name, batch_size=batch_size, threads=threads, progress=bar.update)
+                stats = indexing.rebuild(
+                    name, batch_size=batch_size, threads=threads, workers=workers, progress=bar.update
+                )
             except BackendUnavailable as exc:
                 raise CommandError(f"{name}: the index cannot be reached: {exc}") from exc
             finally:
