@@ -113,3 +113,15 @@ def make_product(
         set_values(product, values, family)
     product.save()
     return product
+
+
+def make_pdf_asset(title: str, kind: str = "datasheet", **options):
+    """A real one-page PDF asset, stored through the upload service (validation included)."""
+    from io import BytesIO
+
+    from pim.assets import samples
+    from pim.assets.services import create_asset
+
+    return create_asset(
+        BytesIO(samples.simple_pdf(title, [title])), filename=f"{title}.pdf", kind=kind, **options
+    ).asset

@@ -238,21 +238,12 @@ def _category_links_above(category) -> bool:
     ).exists()
 
 
-def _subtree_by_parent(category) -> list[int]:
-    """Ids of ``category`` and its descendants, by parent links (one query per level)."""
-    ids = frontier = [category.pk]
-    while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids = ids + frontier
-    return ids
-
-
 @receiver(pre_delete, sender=Category)
 def _category_deleting(sender, instance, **kwargs):
     # Its products lose what was linked to it or above it; the memberships are deleted
     # without signals, so ask now.
     if _category_links_above(instance):
-        notify(_products_in(_subtree_by_parent(instance)), REASON)
+        notify(_products_in(instance.subtree_ids()), REASON)
 
 
 @receiver(pre_save, sender=Category)

@@ -83,24 +83,13 @@ def on_category_saved(sender, instance, raw=False, created=False, **kwargs):
     record_changes(_products_in_categories([instance.pk]), "category_changed")
 
 
-def _subtree_by_parent(category) -> list[int]:
-    # By parent links, not lft/rght: django-mptt's Category.delete() shifts the nodes to the
-    # right of the category before the collector sends pre_delete, so a lft/rght range would
-    # take in the next siblings.
-    ids = frontier = [category.pk]
-    while frontier:
-        frontier = list(Category.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
-        ids = ids + frontier
-    return ids
-
-
 @receiver(pre_delete, sender=Category)
 def on_category_deleting(sender, instance, origin=None, **kwargs):
     # Before the memberships go (deleted without signals). A descendant deleted along with the
     # category the deletion started at is part of that one's subtree.
     if isinstance(origin, Category) and origin.pk != instance.pk:
         return
-    record_changes(_products_in_categories(_subtree_by_parent(instance)), "category_deleted")
+    record_changes(_products_in_categories(instance.subtree_ids()), "category_deleted")
 
 
 def _schema_changed(sender, **kwargs):

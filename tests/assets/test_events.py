@@ -9,21 +9,15 @@ import pytest
 from django.utils import timezone
 
 from pim.assets import samples
-from pim.assets.models import Asset, AssetKind, AssetLink
+from pim.assets.models import AssetKind, AssetLink
 from pim.assets.services import add_revision, create_asset, link_asset, unlink_asset
 from pim.assets.signals import report_assets_becoming_valid
 from pim.catalog.models import Category, ProductModel
 from pim.catalog.signals import products_changed
 from pim.search.models import OutboxEntry
-from tests.factories import make_product
+from tests.factories import make_pdf_asset, make_product
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf(title: str, kind: str = AssetKind.DATASHEET, **options) -> Asset:
-    return create_asset(
-        BytesIO(samples.simple_pdf(title, [title])), filename=f"{title}.pdf", kind=kind, **options
-    ).asset
 
 
 @pytest.fixture
@@ -97,7 +91,7 @@ def watch(events):
 
 
 def test_a_product_link_reports_that_product(shelf, watch):
-    asset = pdf("Datasheet")
+    asset = make_pdf_asset("Datasheet")
     outbox, events = watch(lambda: link_asset(asset, shelf["valve"]))
     assert outbox == {"V-1"}
     assert events == [{"V-1"}]
@@ -112,7 +106,7 @@ def test_a_product_model_link_reports_its_variants(shelf, watch):
 
 
 def test_a_category_link_reports_its_subtree_directly_and_through_product_models(shelf, watch):
-    certificate = pdf("Certificate", AssetKind.CERTIFICATE)
+    certificate = make_pdf_asset("Certificate", AssetKind.CERTIFICATE)
     outbox, _events = watch(lambda: link_asset(certificate, shelf["valves"]))
     # everything the link reaches, also the hidden valve (its document stays "not indexed")
     assert outbox == {"V-1", "V-H", "S-1", "S-2"}
@@ -121,7 +115,7 @@ def test_a_category_link_reports_its_subtree_directly_and_through_product_models
 
 
 def test_making_an_asset_non_public_reports_every_product_it_reaches(shelf, watch):
-    manual = pdf("Manual", AssetKind.MANUAL)
+    manual = make_pdf_asset("Manual", AssetKind.MANUAL)
     link_asset(manual, shelf["valve"])
     link_asset(manual, shelf["series"])
     link_asset(manual, shelf["pumps"])
@@ -142,7 +136,7 @@ def test_making_an_asset_non_public_reports_every_product_it_reaches(shelf, watc
 
 
 def test_a_save_that_changes_nothing_the_rule_reads_is_no_event(shelf, watch):
-    manual = pdf("Manual", AssetKind.MANUAL)
+    manual = make_pdf_asset("Manual", AssetKind.MANUAL)
     link_asset(manual, shelf["valve"])
 
     def retitle():
@@ -154,7 +148,7 @@ def test_a_save_that_changes_nothing_the_rule_reads_is_no_event(shelf, watch):
 
 
 def test_replacing_the_file_reports_the_products(shelf, watch):
-    sheet = pdf("Datasheet")
+    sheet = make_pdf_asset("Datasheet")
     link_asset(sheet, shelf["series"])
     new_file = BytesIO(samples.simple_pdf("Datasheet", ["second edition"]))
     outbox, _events = watch(lambda: add_revision(sheet, new_file, filename="datasheet.pdf"))
@@ -162,7 +156,7 @@ def test_replacing_the_file_reports_the_products(shelf, watch):
 
 
 def test_deleting_the_current_revision_reports_the_products(shelf, watch):
-    sheet = pdf("Datasheet")
+    sheet = make_pdf_asset("Datasheet")
     link_asset(sheet, shelf["valve"])
     outbox, _events = watch(lambda: sheet.current_revision.delete())
     assert outbox == {"V-1"}
@@ -171,7 +165,7 @@ def test_deleting_the_current_revision_reports_the_products(shelf, watch):
 
 
 def test_deleting_an_asset_reports_its_products_once(shelf, watch):
-    certificate = pdf("Certificate", AssetKind.CERTIFICATE)
+    certificate = make_pdf_asset("Certificate", AssetKind.CERTIFICATE)
     link_asset(certificate, shelf["ball"])
     link_asset(certificate, shelf["pump"])
     outbox, events = watch(certificate.delete)
@@ -180,7 +174,7 @@ def test_deleting_an_asset_reports_its_products_once(shelf, watch):
 
 
 def test_unlinking_and_moving_a_link(shelf, watch):
-    sheet = pdf("Datasheet")
+    sheet = make_pdf_asset("Datasheet")
     link = link_asset(sheet, shelf["valve"])
     assert watch(lambda: unlink_asset(sheet, shelf["valve"]))[0] == {"V-1"}
 
@@ -196,7 +190,7 @@ def test_unlinking_and_moving_a_link(shelf, watch):
 
 
 def test_category_moves_and_deletions_change_what_the_subtree_inherits(shelf, watch):
-    certificate = pdf("Certificate", AssetKind.CERTIFICATE)
+    certificate = make_pdf_asset("Certificate", AssetKind.CERTIFICATE)
     link_asset(certificate, shelf["valves"])
     pumps = shelf["pumps"]
 
@@ -216,7 +210,7 @@ def test_category_moves_and_deletions_change_what_the_subtree_inherits(shelf, wa
 
 
 def test_deleting_a_product_leaves_the_event_to_the_catalog(shelf, watch, events):
-    sheet = pdf("Datasheet")
+    sheet = make_pdf_asset("Datasheet")
     link_asset(sheet, shelf["pump"])
     OutboxEntry.objects.all().delete()
     events.clear()
@@ -226,9 +220,9 @@ def test_deleting_a_product_leaves_the_event_to_the_catalog(shelf, watch, events
 
 def test_assets_becoming_valid_are_reported_by_the_daily_call(shelf, watch):
     today = timezone.localdate()
-    soon = pdf("Manual next edition", AssetKind.MANUAL, valid_from=today + timedelta(days=2))
+    soon = make_pdf_asset("Manual next edition", AssetKind.MANUAL, valid_from=today + timedelta(days=2))
     link_asset(soon, shelf["series"])
-    link_asset(pdf("Old datasheet", valid_from=today - timedelta(days=10)), shelf["pump"])
+    link_asset(make_pdf_asset("Old datasheet", valid_from=today - timedelta(days=10)), shelf["pump"])
     # the day it becomes valid nothing in the database changes: the daily call reports it
     assert watch(lambda: report_assets_becoming_valid(today)) == (set(), [])
     in_two_days = today + timedelta(days=2)
@@ -305,7 +299,7 @@ def test_deleting_a_category_reports_only_its_products_while_mptt_closes_the_gap
         item = make_product(family, article_number=article)
         item.categories.set([category])
         item.save()
-    link_asset(pdf("Certificate", AssetKind.CERTIFICATE), top)
+    link_asset(make_pdf_asset("Certificate", AssetKind.CERTIFICATE), top)
 
     # not the products of "Middle", which moved into the range "First" had
     assert watch(first.delete) == ({"P-A"}, [{"P-A"}])

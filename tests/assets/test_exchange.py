@@ -16,15 +16,9 @@ from pim.assets.models import Asset, AssetKind, LinkRole
 from pim.assets.services import create_asset, create_video_link, link_asset
 from pim.assets.visibility import asset_is_downloadable_for
 from pim.catalog.models import Category, Product, ProductModel
-from tests.factories import make_product
+from tests.factories import make_pdf_asset, make_product
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf(title: str, kind: str = AssetKind.DATASHEET, **options) -> Asset:
-    return create_asset(
-        BytesIO(samples.simple_pdf(title, [title])), filename=f"{title}.pdf", kind=kind, **options
-    ).asset
 
 
 @pytest.fixture
@@ -45,20 +39,22 @@ def shelf(family):
     pump.categories.set([pumps])
     pump.save()
 
-    link_asset(pdf("Certificate", AssetKind.CERTIFICATE), valves)
-    link_asset(pdf("Pump manual", AssetKind.MANUAL), pumps)
-    link_asset(pdf("Fluid declaration", AssetKind.DECLARATION), fluid)
+    link_asset(make_pdf_asset("Certificate", AssetKind.CERTIFICATE), valves)
+    link_asset(make_pdf_asset("Pump manual", AssetKind.MANUAL), pumps)
+    link_asset(make_pdf_asset("Fluid declaration", AssetKind.DECLARATION), fluid)
     step = create_asset(BytesIO(samples.step_box("S")), filename="s.step", kind=AssetKind.CAD_3D).asset
     link_asset(step, series)
     picture = create_asset(BytesIO(samples.picture("S-2")), filename="s-2.png", kind=AssetKind.IMAGE).asset
     link_asset(picture, own_category)
-    link_asset(pdf("Datasheet S-2"), own_category)
+    link_asset(make_pdf_asset("Datasheet S-2"), own_category)
     # the declaration once more, on the variant itself as a datasheet: listed once, as on the page
     link_asset(Asset.objects.get(kind=AssetKind.DECLARATION), own_category, role=LinkRole.DATASHEET)
     link_asset(create_video_link("https://video.example.com/s", title={"en": "Video"}), own_category)
     # offered nowhere: not public, valid from tomorrow
-    link_asset(pdf("Internal", AssetKind.MANUAL, public=False), series)
-    link_asset(pdf("Next", AssetKind.CAD_2D, valid_from=timezone.localdate() + timedelta(days=1)), pumps)
+    link_asset(make_pdf_asset("Internal", AssetKind.MANUAL, public=False), series)
+    link_asset(
+        make_pdf_asset("Next", AssetKind.CAD_2D, valid_from=timezone.localdate() + timedelta(days=1)), pumps
+    )
     return {"S-1": inherits, "S-2": own_category, "P-1": pump, "series": series}
 
 
@@ -125,7 +121,7 @@ def test_entries_take_a_fixed_number_of_queries_per_batch(shelf, family):
         variant = make_product(family, article_number=f"S-M{index}", product_model=shelf["series"])
         variant.categories.set([Category.objects.get(code="pumps")])
         variant.save()
-        link_asset(pdf(f"Datasheet S-M{index}"), variant)
+        link_asset(make_pdf_asset(f"Datasheet S-M{index}"), variant)
         more.append(variant)
 
     def queries(ids):

@@ -20,15 +20,9 @@ from pim.search.backends import get_search_backend, reset_backends
 from pim.search.documents import DocumentBuilder
 from pim.search.models import IndexDownload, OutboxEntry
 from pim.search.query import DownloadFilter, SearchQuery
-from tests.factories import make_product, make_valve_family
+from tests.factories import make_pdf_asset, make_product, make_valve_family
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf(title: str, kind: str = AssetKind.DATASHEET, **options) -> Asset:
-    return create_asset(
-        BytesIO(samples.simple_pdf(title, [title])), filename=f"{title}.pdf", kind=kind, **options
-    ).asset
 
 
 @pytest.fixture
@@ -64,16 +58,16 @@ def shelf():
 
 @pytest.fixture
 def linked(shelf):
-    link_asset(pdf("Datasheet V-1"), shelf["valve"])
-    link_asset(pdf("Datasheet hidden"), shelf["hidden"])
+    link_asset(make_pdf_asset("Datasheet V-1"), shelf["valve"])
+    link_asset(make_pdf_asset("Datasheet hidden"), shelf["hidden"])
     step = create_asset(BytesIO(samples.step_box("S")), filename="s.step", kind=AssetKind.CAD_3D).asset
     link_asset(step, shelf["series"])
-    link_asset(pdf("Certificate", AssetKind.CERTIFICATE), shelf["valves"])
+    link_asset(make_pdf_asset("Certificate", AssetKind.CERTIFICATE), shelf["valves"])
     link_asset(create_video_link("https://video.example.com/s1", title={"en": "S-1"}), shelf["variant"])
     # not downloadable: not public, valid only from tomorrow, no file
-    link_asset(pdf("Manual internal", AssetKind.MANUAL, public=False), shelf["valve"])
+    link_asset(make_pdf_asset("Manual internal", AssetKind.MANUAL, public=False), shelf["valve"])
     tomorrow = timezone.localdate() + timedelta(days=1)
-    link_asset(pdf("Drawing next", AssetKind.CAD_2D, valid_from=tomorrow), shelf["pump"])
+    link_asset(make_pdf_asset("Drawing next", AssetKind.CAD_2D, valid_from=tomorrow), shelf["pump"])
     empty = Asset.objects.create(kind=AssetKind.SOFTWARE, title={"en": "Firmware (no file yet)"})
     link_asset(empty, shelf["pump"])
     return shelf
@@ -115,7 +109,7 @@ def test_downloads_take_a_fixed_number_of_queries_per_batch(linked):
     for index, product in enumerate(more):
         product.categories.set([linked["ball"]])
         product.save()
-        link_asset(pdf(f"Datasheet M-{index}"), product)
+        link_asset(make_pdf_asset(f"Datasheet M-{index}"), product)
 
     def queries(ids):
         with CaptureQueriesContext(connection) as captured:
