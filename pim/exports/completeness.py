@@ -11,7 +11,7 @@ categories, whatever its lifecycle: editors see what is missing before publishin
 """
 
 from django.db import transaction
-from django.db.models import Avg, Count, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Q
 
 from .models import Channel, ProductCompleteness
 from .source import ExportContext, in_channel_scope, iter_ids
@@ -42,7 +42,11 @@ def recompute_channel(channel: Channel) -> int:
     """Recompute every product of a channel (after its requirements or scope changed)."""
     context = ExportContext(channel)
     scope = in_channel_scope(channel)
-    ProductCompleteness.objects.filter(channel=channel).exclude(product_id__in=scope.values("pk")).delete()
+    # NOT EXISTS rather than NOT IN: PostgreSQL hashes NOT IN (subquery) only while it fits in
+    # work_mem and probes row by row beyond that.
+    ProductCompleteness.objects.filter(channel=channel).filter(
+        ~Exists(scope.filter(pk=OuterRef("product_id")))
+    ).delete()
     ProductCompleteness.objects.filter(channel=channel).exclude(language__in=context.languages).delete()
     written = 0
     for ids in iter_ids(scope):

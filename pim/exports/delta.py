@@ -16,7 +16,7 @@ harmless, missing one is not.
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from pim.catalog.models import Product
@@ -76,7 +76,7 @@ def deleted_queryset(since):
     """Change-log rows of products deleted after ``since``."""
     return (
         ProductChange.objects.filter(changed_at__gt=effective_since(since), removed=True)
-        .exclude(product_id__in=Product.objects.values("pk"))
+        .filter(~Exists(Product.objects.filter(pk=OuterRef("product_id"))))  # not NOT IN: see completeness
         .order_by("product_id")
     )
 

@@ -141,3 +141,16 @@ def test_two_selections_of_one_attribute_leave_its_facet_counting_every_entry(pr
         "atex": 0,
         "dvgw": 1,
     }
+
+
+def test_a_full_rebuild_removes_entries_of_products_no_longer_visible(products):
+    from pim.catalog.models import Product
+    from pim.search import indexing
+
+    assert indexing.rebuild("database")["removed"] == 0
+    hidden = products[0]
+    Product.objects.filter(pk=hidden.pk).update(live=False)  # no signal: only a rebuild notices
+    stats = indexing.rebuild("database")
+    assert stats["removed"] == 1
+    assert not IndexEntry.objects.filter(pk=hidden.pk).exists()
+    assert IndexEntry.objects.count() == Product.objects.publicly_visible().count() == len(products) - 1
