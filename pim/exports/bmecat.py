@@ -234,8 +234,13 @@ class Bmecat2005Writer(BaseWriter):
             self.write_order_details(out, record)
             self.write_price_details(out, record)
             if not record.is_deletion:
-                self.write_mime(out, record)
+                self.write_product_media(out, record)
                 self.write_references(out, record)
+
+    def write_product_media(self, out, record: ExportRecord) -> None:
+        """Where a product's documents go: MIME_INFO here; the ETIM guideline puts them in
+        its user-defined extensions."""
+        self.write_mime(out, record)
 
     def _short_descriptions(self, record) -> list[tuple[str, str]]:
         return [(lang, record.name(lang)) for lang in self.context.languages if clean_text(record.name(lang))]
@@ -531,18 +536,8 @@ class BmecatEtimWriter(Bmecat2005Writer):
             with out.el("USER_DEFINED_EXTENSIONS"):
                 out.leaf("UDX.EDXF.VERSION", self.ETIM_VERSION)
 
-    def write_product(self, out, record: ExportRecord) -> None:
-        attrs = {"mode": record.action} if self.is_delta else None
-        with out.el("PRODUCT", attrs):
-            out.leaf("SUPPLIER_PID", record.article_number)
-            self.write_details(out, record)
-            if record.product is not None and not record.is_deletion:
-                self.write_features(out, record)
-            self.write_order_details(out, record)
-            self.write_price_details(out, record)
-            if not record.is_deletion:
-                self.write_udx(out, record)
-                self.write_references(out, record)
+    def write_product_media(self, out, record: ExportRecord) -> None:
+        self.write_udx(out, record)
 
     def write_product_type(self, out) -> None:
         out.leaf("PRODUCT_TYPE", "physical")
