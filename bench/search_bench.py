@@ -58,7 +58,7 @@ from pim.catalog.localization import localize  # noqa: E402
 from pim.catalog.models import Attribute, AttributeType, Family, Product  # noqa: E402
 from pim.search import indexing  # noqa: E402
 from pim.search.backends import get_search_backend  # noqa: E402
-from pim.search.backends.elasticsearch import encode_index_actions  # noqa: E402
+from pim.search.backends.elasticsearch import elastic_source, encode_index_actions  # noqa: E402
 from pim.search.query import BooleanFilter, NumberFilter, OptionFilter, SearchQuery  # noqa: E402
 
 
@@ -157,7 +157,7 @@ def raw_bulk(threads: int, batch_size: int) -> dict:
         es.client.indices.delete(index=index, ignore_unavailable=True)
         before = cpu_seconds()
         started = time.perf_counter()
-        es.create_index(index, building=True)
+        es.create_index(index, building=True, documents=count)
 
         def send(n, body):
             # the backend's sender: one bulk request, items the node rejects as overloaded
@@ -206,14 +206,14 @@ def loop_bulk(threads: int, batch_size: int) -> dict:
         for batch in indexing.document_batches(batch_size, workers=indexing.reindex_workers()):
             for doc in batch.values():
                 if doc:
-                    handle.write(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+                    handle.write(json.dumps(elastic_source(doc), separators=(",", ":"), ensure_ascii=False))
                     handle.write("\n")
                     count += 1
         handle.seek(0)
         es.client.indices.delete(index=index, ignore_unavailable=True)
         before = cpu_seconds()
         started = time.perf_counter()
-        es.create_index(index, building=True)
+        es.create_index(index, building=True, documents=count)
 
         def send(actions):
             ok, errors = helpers.bulk(es.client, actions, raise_on_error=False, chunk_size=batch_size)

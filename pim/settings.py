@@ -194,7 +194,8 @@ PIM_ELASTICSEARCH = {
     "BULK_TIMEOUT": float(os.environ.get("ELASTICSEARCH_BULK_TIMEOUT", "120")),  # a rebuild's bulk requests
     "MAX_RETRIES": int(os.environ.get("ELASTICSEARCH_MAX_RETRIES", "1")),
     "INDEX_PREFIX": os.environ.get("ELASTICSEARCH_INDEX_PREFIX", "pim"),
-    "SHARDS": int(os.environ.get("ELASTICSEARCH_SHARDS", "1")),
+    # a number, or "auto": sized by a full rebuild (one shard per 250k products, at most one per core)
+    "SHARDS": os.environ.get("ELASTICSEARCH_SHARDS", "auto"),
     "REPLICAS": int(os.environ.get("ELASTICSEARCH_REPLICAS", "0")),
     "FALLBACK": env_bool("PIM_SEARCH_FALLBACK", True),  # database answers while ES is down
     "FALLBACK_RETRY_SECONDS": float(os.environ.get("PIM_SEARCH_FALLBACK_RETRY_SECONDS", "10")),

@@ -364,9 +364,10 @@ def rebuild(
     threads: int = 2,
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
+    expected: int | None = None,
 ) -> dict:
-    """Rebuild ``target`` from the database. Elasticsearch: into a new index, then the alias
-    swaps. Database: in place, under the target's lease (searches keep working: every batch
+    """Rebuild ``target`` from the database. Elasticsearch: into a new index (sized for
+    ``expected`` documents, default: the visible products now), then the alias swaps. Database: in place, under the target's lease (searches keep working: every batch
     replaces its entries in one transaction). Outbox entries written before the rebuild
     started are satisfied by it and removed."""
     started_at = timezone.now()
@@ -378,7 +379,9 @@ def rebuild(
         def batches(transform):
             return document_batches(batch_size, progress, transform=transform, workers=workers)
 
-        stats = backend.rebuild(batches, threads=threads)
+        if expected is None:
+            expected = Product.objects.publicly_visible().count()
+        stats = backend.rebuild(batches, threads=threads, documents=expected)
     else:
         lease = Lease(target, seconds=600)
         deadline = time.monotonic() + 300

@@ -4,12 +4,15 @@ past the result window, and the outage test (stop the node, edit, search degrade
 database, start the node, the outbox drains, the index equals the database)."""
 
 import dataclasses
+import json
 import os
 import subprocess
 import threading
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.utils import timezone
 
 from pim.catalog.models import (
@@ -196,9 +199,91 @@ def test_index_documents_match_the_database_builder(es):
     built = DocumentBuilder().build(ids)
     for product_id in ids[:3]:
         source = es.client.get(index=es.alias, id=str(product_id))["_source"]
-        expected = dict(built[product_id])
+        expected = es_module.elastic_source(built[product_id])
         assert source.pop("version") <= expected.pop("version")
         assert source == expected
+
+
+def test_choices_leave_the_nested_attributes_for_root_keywords():
+    document = {
+        "id": 1,
+        "attrs": [
+            {"attr": 4, "option": 17},
+            {"attr": 4, "option": 12},
+            {"attr": 5, "b": False},
+            {"attr": 6, "n": 0.016},
+            {"attr": 7, "lo": -10.0},
+        ],
+    }
+    source = es_module.elastic_source(document)
+    assert source["choices"] == ["4:12", "4:17", "5:false"]
+    assert source["attrs"] == [{"attr": 6, "n": 0.016}, {"attr": 7, "lo": -10.0}]
+    assert len(document["attrs"]) == 5, "the backend-neutral document is left alone"
+
+
+def test_an_index_of_another_layout_is_not_searched_until_a_rebuild(
+    es, elasticsearch_url, es_index_prefix, caplog, settings
+):
+    old = make_es_backend(elasticsearch_url, es_index_prefix + "-layout")
+    try:
+        mapping = es_module.product_mapping().to_dict()
+        mapping["_meta"] = {"layout": 1}
+        name = f"{old.alias}-20200101000000000000"
+        old.client.indices.create(index=name, mappings=mapping, settings=old.index_settings())
+        old.client.indices.put_alias(index=name, name=old.alias)
+        assert old.index_layout() == 1
+        query = SearchQuery(text="Kugelhahn")
+        answered = old.search(query)
+        assert answered.degraded, "an index this version cannot read answers nothing; the database does"
+        assert answered.ids == DatabaseSearchBackend().search(query).ids
+        assert "run manage.py search_reindex" in caplog.text
+        settings.PIM_SEARCH_BACKEND = "elasticsearch"
+        settings.PIM_ELASTICSEARCH = {
+            **settings.PIM_ELASTICSEARCH,
+            "URLS": [elasticsearch_url],
+            "INDEX_PREFIX": es_index_prefix + "-layout",
+        }
+        reset_backends()
+        out = StringIO()
+        call_command("search_status", "--json", stdout=out)
+        status = json.loads(out.getvalue())["targets"]["elasticsearch"]
+        assert status["layout"] == 1
+        assert "search_reindex" in status["error"]
+        assert status["in_sync"] is False
+
+        old.rebuild(indexing.document_batches(100))
+        old.clear_caches()  # no waiting for the fallback's retry pause
+        assert old.index_layout() == es_module.INDEX_LAYOUT
+        fresh = old.search(query)
+        assert not fresh.degraded
+        assert fresh.ids == answered.ids
+    finally:
+        old.drop()
+        reset_backends()
+
+
+def test_shard_count_follows_the_catalog_size_and_the_node(es, elasticsearch_url, es_index_prefix):
+    nodes = es.client.nodes.info(metric="os").body["nodes"].values()
+    processors = min(node["os"]["allocated_processors"] for node in nodes)
+    per_shard = es_module.DOCUMENTS_PER_SHARD
+    assert es.shard_count(None) == 1
+    assert es.shard_count(per_shard) == 1
+    assert es.shard_count(per_shard + 1) == min(2, processors)
+    assert es.shard_count(per_shard * 64) == processors
+    fixed = make_es_backend(elasticsearch_url, es_index_prefix + "-shards", SHARDS="3")
+    assert fixed.shard_count(10) == 3
+
+    sized = make_es_backend(elasticsearch_url, es_index_prefix + "-sized")
+    try:
+        stats = sized.rebuild(indexing.document_batches(100), documents=per_shard * 64)
+        settings = sized.client.indices.get_settings(index=stats["index"]).body[stats["index"]]["settings"]
+        assert int(settings["index"]["number_of_shards"]) == processors
+        assert (
+            sized.search(SearchQuery(text="Kugelhahn")).total
+            == es.search(SearchQuery(text="Kugelhahn")).total
+        )
+    finally:
+        sized.drop()
 
 
 # --- the outage test ------------------------------------------------------------------------------------

@@ -1,8 +1,11 @@
 """The Elasticsearch 8 backend (elasticsearch-dsl, the query DSL of the official client).
 
-Index layout: one document per product; ``attrs`` is a nested list of small records
-(``attr``, ``option``, ``n``, ``lo``, ``hi``, ``b``) with canonical numbers, so the mapping has
-the same few fields whether the catalog has ten attributes or ten thousand. Analysed text
+Index layout (``INDEX_LAYOUT``): one document per product. Choices (an enumeration option, a
+yes/no value) are root-level keywords ``"<attribute id>:<option id>"`` / ``"<attribute id>:true"``
+in ``choices``, so filtering and counting them needs no nested join; numbers and ranges are a
+nested list ``attrs`` of small records (``attr``, ``n``, ``lo``, ``hi``) in canonical units.
+Either way the mapping has the same few fields whether the catalog has ten attributes or ten
+thousand. :func:`elastic_source` makes this layout from the backend-neutral document. Analysed text
 arrives as tokens (``terms_name``, ``terms_text``; see :mod:`pim.search.analysis`) and is
 indexed as keywords. The live index sits behind an alias; a rebuild fills a new index and
 swaps the alias atomically. Writes use external versions (the time the document was read from
@@ -23,11 +26,12 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
-from elasticsearch.dsl import A, Boolean, Double, Keyword, Long, Mapping, Nested, Object, Q, Search
+from elasticsearch.dsl import A, Double, Keyword, Long, Mapping, Nested, Object, Q, Search
 
 from pim.assets.exchange import download_kind_labels
 from pim.catalog.localization import content_languages
 
+from .. import schema
 from ..documents import document_version
 from ..query import RangeMode, ResolvedFilter, ResolvedQuery, SortOrder, TextQuery
 from ..results import DOWNLOADS
@@ -47,6 +51,33 @@ logger = logging.getLogger("pim.search")
 
 RESULT_WINDOW = 10_000
 TERMS_FIELDS = ("terms_name", "terms_text")
+# The document layout this code reads and writes; stored in the index mapping's ``_meta``. An
+# index of another layout is not searched (the database answers) until ``search_reindex``.
+INDEX_LAYOUT = 2
+# A full rebuild with ``SHARDS = "auto"`` gives the index one shard per this many documents (at
+# most one per processor of the node): a single search runs its shards in parallel.
+DOCUMENTS_PER_SHARD = 250_000
+
+
+def choice_key(attribute_id, value) -> str:
+    """The ``choices`` keyword of an option id or a yes/no value of an attribute."""
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return f"{attribute_id}:{value}"
+
+
+def elastic_source(document: dict) -> dict:
+    """The Elasticsearch source of a backend-neutral document (:mod:`pim.search.documents`):
+    options and yes/no values leave the nested ``attrs`` for the root-level ``choices``."""
+    choices, attrs = [], []
+    for item in document["attrs"]:
+        if "option" in item:
+            choices.append(choice_key(item["attr"], item["option"]))
+        elif "b" in item:
+            choices.append(choice_key(item["attr"], item["b"]))
+        else:
+            attrs.append(item)
+    return {**document, "attrs": attrs, "choices": sorted(set(choices))}
 
 
 def build_client(params: dict) -> Elasticsearch:
@@ -77,6 +108,7 @@ def build_client(params: dict) -> Elasticsearch:
 def product_mapping() -> Mapping:
     mapping = Mapping()
     mapping.meta("dynamic", "strict")
+    mapping.meta("_meta", layout=INDEX_LAYOUT)
     mapping.field("id", Long())
     mapping.field("version", Long(index=False))
     mapping.field("article_key", Keyword())
@@ -87,18 +119,9 @@ def product_mapping() -> Mapping:
     mapping.field("sort_name", Object(properties={lang: Keyword() for lang in content_languages()}))
     mapping.field("terms_name", Keyword())
     mapping.field("terms_text", Keyword())
+    mapping.field("choices", Keyword())  # "<attribute id>:<option id>", "<attribute id>:true"
     mapping.field(
-        "attrs",
-        Nested(
-            properties={
-                "attr": Keyword(),
-                "option": Keyword(),
-                "n": Double(),
-                "lo": Double(),
-                "hi": Double(),
-                "b": Boolean(),
-            }
-        ),
+        "attrs", Nested(properties={"attr": Keyword(), "n": Double(), "lo": Double(), "hi": Double()})
     )
     mapping.field("downloads", Keyword())  # asset kind codes of the public downloads
     mapping.field("listing", Object(enabled=False))
@@ -139,6 +162,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         self._down_until = 0.0
         self._local = threading.local()  # engine time of the current search, per thread
         self._mapping_current = False  # the live index has every field of product_mapping()
+        self._layout_current = False  # the live index has INDEX_LAYOUT
 
     # --- plumbing -----------------------------------------------------------------------------
     def _call(self, function, *args, **kwargs):
@@ -161,9 +185,29 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         except Exception:  # noqa: BLE001 - any failure means "not reachable"
             return False
 
-    def index_settings(self, *, building: bool = False) -> dict:
+    def shard_count(self, documents: int | None = None) -> int:
+        """``SHARDS``: a number, or ``"auto"``: one shard per ``DOCUMENTS_PER_SHARD`` documents
+        (``documents``: what a full rebuild is about to index), at most one per processor of
+        the smallest data node, so one search uses the node's cores; 1 while unknown."""
+        configured = str(self.params.get("SHARDS", "auto")).strip().lower()
+        if configured != "auto":
+            return max(1, int(configured))
+        if not documents:
+            return 1
+        wanted = -(-documents // DOCUMENTS_PER_SHARD)
+        if wanted == 1:
+            return 1
+        nodes = self._call(self.client.nodes.info, metric="os").body["nodes"].values()
+        processors = [
+            node["os"].get("allocated_processors") or node["os"].get("available_processors") or 1
+            for node in nodes
+            if any(role.startswith("data") for role in node.get("roles", ["data"]))
+        ]
+        return max(1, min(wanted, min(processors, default=1)))
+
+    def index_settings(self, *, building: bool = False, shards: int = 1) -> dict:
         return {
-            "number_of_shards": int(self.params.get("SHARDS", 1)),
+            "number_of_shards": shards,
             "number_of_replicas": 0 if building else int(self.params.get("REPLICAS", 0)),
             "refresh_interval": "-1" if building else self.params.get("REFRESH_INTERVAL", "1s"),
             "max_result_window": RESULT_WINDOW,
@@ -172,11 +216,11 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     def _new_index_name(self) -> str:
         return f"{self.alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
 
-    def create_index(self, name: str, *, building: bool = False) -> None:
+    def create_index(self, name: str, *, building: bool = False, documents: int | None = None) -> None:
         self._call(
             self.client.indices.create,
             index=name,
-            settings=self.index_settings(building=building),
+            settings=self.index_settings(building=building, shards=self.shard_count(documents)),
             mappings=product_mapping().to_dict(),
         )
 
@@ -229,7 +273,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             "_id": str(doc["id"]),
             "version": doc["version"],
             "version_type": "external_gte",
-            "_source": doc,
+            "_source": elastic_source(doc),
         }
 
     def apply(self, documents: dict[int, dict | None]) -> dict[int, str]:
@@ -288,9 +332,11 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         batches: Iterable[dict[int, dict | None]] | Callable[[Callable], Iterable[tuple[int, bytes]]],
         *,
         threads: int = 2,
+        documents: int | None = None,
     ) -> dict:
         """Fill a new index and swap the alias to it (zero downtime: searches read the old
-        index until the swap; drains write to both meanwhile).
+        index until the swap; drains write to both meanwhile). ``documents``: about how many
+        there will be (sizes the index, see :meth:`shard_count`).
 
         ``batches`` is an iterable of ``{id: document}`` batches, or a callable that takes an
         encoder and returns an iterable of what the encoder made of each batch (so the bulk
@@ -298,7 +344,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         :func:`pim.search.indexing.document_batches`)."""
         self._delete_orphans()
         new_index = self._new_index_name()
-        self.create_index(new_index, building=True)
+        self.create_index(new_index, building=True, documents=documents)
         self._call(self.client.indices.put_alias, index=new_index, name=self.building_alias)
         stats = {"index": new_index, "indexed": 0, "errors": {}}
         encoder = functools.partial(encode_index_actions, new_index)
@@ -418,6 +464,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             return self._degraded(rq, "Elasticsearch was unreachable moments ago")
         self._local.took = 0.0
         try:
+            self._check_layout()
             result = super().run(rq)
             result.engine_took_ms = self._local.took
             return result
@@ -426,6 +473,31 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 raise
             self._down_until = time.monotonic() + self.retry_after
             return self._degraded(rq, str(exc))
+
+    def index_layout(self) -> int | None:
+        """The document layout of the live index (None: there is none); indices made before
+        layouts were recorded are layout 1."""
+        try:
+            body = self._call(self.client.indices.get_mapping, index=self.alias).body
+        except BackendUnavailable as exc:
+            if isinstance(exc.__cause__, NotFoundError):
+                return None
+            raise
+        layouts = {m["mappings"].get("_meta", {}).get("layout", 1) for m in body.values()}
+        return min(layouts) if layouts else None
+
+    def _check_layout(self) -> None:
+        """Searches read only an index of this code's layout; another one is answered by the
+        database (like an outage) until ``search_reindex`` builds a current index."""
+        if self._layout_current:
+            return
+        layout = self.index_layout()
+        if layout is not None and layout != INDEX_LAYOUT:
+            raise BackendUnavailable(
+                f"the index has document layout {layout}, this version reads layout {INDEX_LAYOUT}: "
+                "run manage.py search_reindex"
+            )
+        self._layout_current = layout is not None
 
     def _degraded(self, rq: ResolvedQuery, reason: str):
         logger.warning("search: Elasticsearch unavailable, answering from the database (%s)", reason[:300])
@@ -511,13 +583,12 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     @staticmethod
     def _filter_clause(flt: ResolvedFilter) -> Q:
-        attr = Q("term", **{"attrs.attr": str(flt.attribute.pk)})
-        clauses = [attr]
         if flt.kind == "options":
-            clauses.append(Q("terms", **{"attrs.option": [str(o) for o in flt.option_ids]}))
-        elif flt.kind == "boolean":
-            clauses.append(Q("term", **{"attrs.b": flt.boolean}))
-        elif flt.kind == "number":
+            return Q("terms", choices=[choice_key(flt.attribute.pk, o) for o in flt.option_ids])
+        if flt.kind == "boolean":
+            return Q("term", choices=choice_key(flt.attribute.pk, flt.boolean))
+        clauses = [Q("term", **{"attrs.attr": str(flt.attribute.pk)})]
+        if flt.kind == "number":
             bounds = {}
             if flt.low is not None:
                 bounds["gte"] = flt.low
@@ -648,7 +719,10 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         return int(self._call(self.client.count, index=self.alias, query=query.to_dict())["count"])
 
     def _facet_aggs(self, s: Search, rq: ResolvedQuery, specs: list[FacetSpec]) -> None:
-        size = getattr(settings, "PIM_SEARCH_FACET_SIZE", 200)
+        """One filter aggregation per group of facets that share their selections: the facets
+        without a selection of their own, then each selected facet alone (disjunctive counts).
+        Inside, one ``terms`` aggregation counts every choice of the group's option and yes/no
+        facets at root level; numbers and ranges are read from the nested ``attrs``."""
         filtered = rq.filtered_attribute_ids
         groups = [("all", [s_ for s_ in specs if s_.attribute_id not in filtered], rq.filters)]
         groups += [
@@ -660,18 +734,29 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             if not group:
                 continue
             outer = A("filter", filter=Q("bool", filter=self._selection(rq, filters)))
-            nested = outer.bucket("attrs", "nested", path="attrs")
-            for spec in group:
+            choices = [spec for spec in group if spec.kind in ("options", "boolean")]
+            if choices:
+                # every choice of these attributes fits, so each count is exact
+                size = sum(
+                    len(schema.options(spec.attribute)) if spec.kind == "options" else 2 for spec in choices
+                )
+                outer.bucket(
+                    "choices",
+                    "terms",
+                    field="choices",
+                    include="|".join(f"{spec.attribute_id}:.+" for spec in choices),
+                    size=max(size, 1),
+                )
+            numeric = [spec for spec in group if spec.kind in ("number", "range")]
+            if numeric:
+                nested = outer.bucket("attrs", "nested", path="attrs")
+            for spec in numeric:
                 one = nested.bucket(
                     f"a{spec.attribute_id}",
                     "filter",
                     filter=Q("term", **{"attrs.attr": str(spec.attribute_id)}),
                 )
-                if spec.kind == "options":
-                    one.bucket("options", "terms", field="attrs.option", size=size)
-                elif spec.kind == "boolean":
-                    one.bucket("booleans", "terms", field="attrs.b", size=2)
-                elif spec.kind == "number":
+                if spec.kind == "number":
                     one.metric("low", "min", field="attrs.n")
                     one.metric("high", "max", field="attrs.n")
                     if spec.interval:
@@ -692,23 +777,31 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
     def _read_facets(self, aggregations, rq, specs) -> dict[int, RawFacet]:
         result = {spec.attribute_id: RawFacet() for spec in specs}
         filtered = rq.filtered_attribute_ids
+        kinds = {spec.attribute_id: spec.kind for spec in specs}
+        for group in aggregations.values():
+            for bucket in group.get("choices", {}).get("buckets", ()):
+                attribute, value = bucket["key"].split(":", 1)
+                raw = result.get(int(attribute))
+                if raw is None:
+                    continue
+                if kinds[int(attribute)] == "options":
+                    raw.options[int(value)] = bucket["doc_count"]
+                else:
+                    raw.booleans[value == "true"] = bucket["doc_count"]
         for spec in specs:
+            if spec.kind not in ("number", "range"):
+                continue
             name = f"own{spec.attribute_id}" if spec.attribute_id in filtered else "all"
             data = aggregations[name]["attrs"][f"a{spec.attribute_id}"]
             raw = result[spec.attribute_id]
-            if spec.kind == "options":
-                raw.options = {int(b["key"]): b["doc_count"] for b in data["options"]["buckets"]}
-            elif spec.kind == "boolean":
-                raw.booleans = {bool(b["key"]): b["doc_count"] for b in data["booleans"]["buckets"]}
-            else:
-                raw.min = data["low"]["value"]
-                raw.max = data["high"]["value"]
-                if spec.kind == "number" and spec.interval and "buckets" in data:
-                    raw.buckets = {
-                        round((b["key"] - spec.offset) / spec.interval): b["doc_count"]
-                        for b in data["buckets"]["buckets"]
-                        if b["doc_count"]
-                    }
+            raw.min = data["low"]["value"]
+            raw.max = data["high"]["value"]
+            if spec.kind == "number" and spec.interval and "buckets" in data:
+                raw.buckets = {
+                    round((b["key"] - spec.offset) / spec.interval): b["doc_count"]
+                    for b in data["buckets"]["buckets"]
+                    if b["doc_count"]
+                }
         result[DOWNLOADS] = RawFacet(
             options={b["key"]: b["doc_count"] for b in aggregations[DOWNLOADS]["kinds"]["buckets"]}
         )
@@ -793,7 +886,7 @@ def encode_index_actions(index: str, documents: dict[int, dict | None]) -> tuple
                 separators=(",", ":"),
             )
         )
-        lines.append(json.dumps(doc, separators=(",", ":"), ensure_ascii=False))
+        lines.append(json.dumps(elastic_source(doc), separators=(",", ":"), ensure_ascii=False))
     if not lines:
         return 0, b""
     return len(lines) // 2, ("\n".join(lines) + "\n").encode("utf-8")

@@ -55,7 +55,12 @@ class Command(BaseCommand):
             )
             try:
                 stats = indexing.rebuild(
-                    name, batch_size=batch_size, threads=threads, workers=workers, progress=bar.update
+                    name,
+                    batch_size=batch_size,
+                    threads=threads,
+                    workers=workers,
+                    progress=bar.update,
+                    expected=total,
                 )
             except BackendUnavailable as exc:
                 raise CommandError(f"{name}: the index cannot be reached: {exc}") from exc

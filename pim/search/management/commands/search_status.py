@@ -8,6 +8,7 @@ from elasticsearch import NotFoundError
 from pim.catalog.models import Product
 from pim.search import indexing
 from pim.search.backends import BackendUnavailable, configured_backend, get_search_backend, index_targets
+from pim.search.backends.elasticsearch import INDEX_LAYOUT
 from pim.search.models import IndexTarget
 
 
@@ -29,6 +30,13 @@ class Command(BaseCommand):
                     entry["indices"] = backend.live_indices()
                     entry["mapped_fields"] = backend.mapped_field_count()
                     entry["reachable"] = True
+                    entry["layout"] = backend.index_layout()
+                    if entry["layout"] != INDEX_LAYOUT:
+                        entry["error"] = (
+                            f"the index has document layout {entry['layout']}, this version reads "
+                            f"layout {INDEX_LAYOUT}: searches are answered by the database until "
+                            "search_reindex builds a current index"
+                        )
             except BackendUnavailable as exc:
                 if isinstance(exc.__cause__, NotFoundError):
                     entry.update(
@@ -47,7 +55,11 @@ class Command(BaseCommand):
             entry["last_success_at"] = (
                 state.last_success_at.isoformat() if state and state.last_success_at else None
             )
-            entry["in_sync"] = entry["documents"] == visible and not outbox["pending"]
+            entry["in_sync"] = (
+                entry["documents"] == visible
+                and not outbox["pending"]
+                and entry.get("layout", INDEX_LAYOUT) == INDEX_LAYOUT
+            )
             report["targets"][name] = entry
         if options["json"]:
             self.stdout.write(json.dumps(report, indent=2))
