@@ -113,17 +113,23 @@ def product_mapping() -> Mapping:
     mapping.field("version", Long(index=False))
     mapping.field("article_key", Keyword())
     mapping.field("keys", Keyword())
-    mapping.field("family_id", Keyword())
+    # fields every faceted search aggregates on: their global ordinals are built at refresh,
+    # not by the first search after it
+    mapping.field("family_id", Keyword(eager_global_ordinals=True))
     mapping.field("lifecycle", Keyword())
     mapping.field("category_ids", Keyword())
     mapping.field("sort_name", Object(properties={lang: Keyword() for lang in content_languages()}))
     mapping.field("terms_name", Keyword())
     mapping.field("terms_text", Keyword())
-    mapping.field("choices", Keyword())  # "<attribute id>:<option id>", "<attribute id>:true"
+    mapping.field(
+        "choices", Keyword(eager_global_ordinals=True)
+    )  # "<attribute id>:<option id>", "<attribute id>:true"
     mapping.field(
         "attrs", Nested(properties={"attr": Keyword(), "n": Double(), "lo": Double(), "hi": Double()})
     )
-    mapping.field("downloads", Keyword())  # asset kind codes of the public downloads
+    mapping.field(
+        "downloads", Keyword(eager_global_ordinals=True)
+    )  # asset kind codes of the public downloads
     mapping.field("listing", Object(enabled=False))
     return mapping
 
@@ -639,13 +645,17 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     def _main_query(self, rq: ResolvedQuery, *, with_scoring: bool) -> Q:
         filters = self._base_filters(rq)
-        should = []
-        if rq.text:
-            condition, scoring = self._text_query(rq.text)
-            filters.append(condition)
-            if with_scoring:
-                should = scoring
-        return Q("bool", filter=filters, should=should)
+        if not rq.text:
+            return Q("bool", filter=filters)
+        condition, scoring = self._text_query(rq.text)
+        if not with_scoring:
+            return Q("bool", filter=[*filters, condition])
+        if len(rq.text.words) <= 1:
+            # With at most one word, a document matches the condition exactly when it matches
+            # one of the scoring clauses: match and score in one pass (the same scores; the
+            # expensive fuzzy and prefix clauses are evaluated once, not twice).
+            return Q("bool", filter=filters, must=[Q("bool", should=scoring, minimum_should_match=1)])
+        return Q("bool", filter=[*filters, condition], should=scoring)
 
     def _sort(self, rq: ResolvedQuery) -> list:
         sort = rq.sort
@@ -731,9 +741,14 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
             if spec.attribute_id in filtered
         ]
         for name, group, filters in groups:
-            if not group:
+            # without a downloads selection, the downloads facet counts with every selection,
+            # like the group of unselected attributes: one filter aggregation for both
+            kinds_here = name == "all" and rq.downloads is None
+            if not group and not kinds_here:
                 continue
             outer = A("filter", filter=Q("bool", filter=self._selection(rq, filters)))
+            if kinds_here:
+                outer.bucket("kinds", "terms", field="downloads", size=len(download_kind_labels()))
             choices = [spec for spec in group if spec.kind in ("options", "boolean")]
             if choices:
                 # every choice of these attributes fits, so each count is exact
@@ -772,7 +787,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                     one.metric("low", "min", field="attrs.lo")
                     one.metric("high", "max", field="attrs.hi")
             s.aggs.bucket(name, outer)
-        s.aggs.bucket(DOWNLOADS, self._downloads_agg(rq))
+        if rq.downloads is not None:
+            s.aggs.bucket(DOWNLOADS, self._downloads_agg(rq))
 
     def _read_facets(self, aggregations, rq, specs) -> dict[int, RawFacet]:
         result = {spec.attribute_id: RawFacet() for spec in specs}
@@ -802,9 +818,8 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                     for b in data["buckets"]["buckets"]
                     if b["doc_count"]
                 }
-        result[DOWNLOADS] = RawFacet(
-            options={b["key"]: b["doc_count"] for b in aggregations[DOWNLOADS]["kinds"]["buckets"]}
-        )
+        kinds = aggregations[DOWNLOADS if rq.downloads is not None else "all"]["kinds"]
+        result[DOWNLOADS] = RawFacet(options={b["key"]: b["doc_count"] for b in kinds["buckets"]})
         return result
 
     def execute(self, rq: ResolvedQuery, specs: list[FacetSpec]) -> RawResult:
