@@ -402,13 +402,16 @@ def main():
         return
 
     version = next(iter(es.client.nodes.info(node_id="_local")["nodes"].values()))["version"]
+    live = es.live_indices()[0]
+    shards = es.client.indices.get_settings(index=live).body[live]["settings"]["index"]["number_of_shards"]
     lines = [
         f"## Search ({data['visible']:,} visible demo products)",
         "",
         f"- Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"{connection.vendor} {getattr(connection, 'pg_version', '')}".rstrip(),
         f"- Elasticsearch {version} single node on 127.0.0.1, heap "
-        f"{os.environ.get('PIM_ES_HEAP', '512m')} (scripts/elasticsearch), 1 shard, 0 replicas",
+        f"{os.environ.get('PIM_ES_HEAP', '512m')} (scripts/elasticsearch), index of {shards} shard(s) "
+        f"(`ELASTICSEARCH_SHARDS={es.params.get('SHARDS', 'auto')}`), 0 replicas",
         f"- Data: `demo_catalog --products {args.products} --seed 1 --catalog-only`: {data['products']:,} products "
         f"({data['visible']:,} publicly visible), {data['families']} families, {data['attributes']:,} attributes "
         f"({data['filterable']} marked filterable)"

@@ -12,6 +12,7 @@ import time
 from io import StringIO
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -272,6 +273,10 @@ def test_shard_count_follows_the_catalog_size_and_the_node(es, elasticsearch_url
     assert es.shard_count(per_shard * 64) == processors
     fixed = make_es_backend(elasticsearch_url, es_index_prefix + "-shards", SHARDS="3")
     assert fixed.shard_count(10) == 3
+    with pytest.raises(
+        ImproperlyConfigured, match="ELASTICSEARCH_SHARDS must be a positive number or 'auto'"
+    ):
+        make_es_backend(elasticsearch_url, es_index_prefix + "-shards", SHARDS="two").shard_count(10)
 
     sized = make_es_backend(elasticsearch_url, es_index_prefix + "-sized")
     try:

@@ -25,6 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from datetime import UTC, datetime
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, TransportError, helpers
 from elasticsearch.dsl import A, Double, Keyword, Long, Mapping, Nested, Object, Q, Search
 
@@ -121,15 +122,13 @@ def product_mapping() -> Mapping:
     mapping.field("sort_name", Object(properties={lang: Keyword() for lang in content_languages()}))
     mapping.field("terms_name", Keyword())
     mapping.field("terms_text", Keyword())
-    mapping.field(
-        "choices", Keyword(eager_global_ordinals=True)
-    )  # "<attribute id>:<option id>", "<attribute id>:true"
+    # "<attribute id>:<option id>", "<attribute id>:true"
+    mapping.field("choices", Keyword(eager_global_ordinals=True))
     mapping.field(
         "attrs", Nested(properties={"attr": Keyword(), "n": Double(), "lo": Double(), "hi": Double()})
     )
-    mapping.field(
-        "downloads", Keyword(eager_global_ordinals=True)
-    )  # asset kind codes of the public downloads
+    # asset kind codes of the public downloads
+    mapping.field("downloads", Keyword(eager_global_ordinals=True))
     mapping.field("listing", Object(enabled=False))
     return mapping
 
@@ -197,7 +196,11 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         the smallest data node, so one search uses the node's cores; 1 while unknown."""
         configured = str(self.params.get("SHARDS", "auto")).strip().lower()
         if configured != "auto":
-            return max(1, int(configured))
+            if not configured.isdigit() or int(configured) < 1:
+                raise ImproperlyConfigured(
+                    f"ELASTICSEARCH_SHARDS must be a positive number or 'auto', not {configured!r}"
+                )
+            return int(configured)
         if not documents:
             return 1
         wanted = -(-documents // DOCUMENTS_PER_SHARD)
