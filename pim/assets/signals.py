@@ -99,15 +99,7 @@ def products_reached(*, product_ids=(), model_ids=(), category_ids=()) -> set[in
         subtree = Category.objects.get_queryset_descendants(
             Category.objects.filter(pk__in=category_ids), include_self=True
         ).values("pk")
-        ids |= _products_in(subtree)
-    return ids
-
-
-def _products_in(categories) -> set[int]:
-    """Ids of the products in ``categories`` (ids or an id subquery), directly or through
-    their product model; no subcategories."""
-    ids = set(Product.objects.filter(categories__in=categories).values_list("pk", flat=True))
-    ids.update(Product.objects.filter(product_model__categories__in=categories).values_list("pk", flat=True))
+        ids.update(Product.objects.in_categories(subtree).values_list("pk", flat=True))
     return ids
 
 
@@ -243,7 +235,7 @@ def _category_deleting(sender, instance, **kwargs):
     # Its products lose what was linked to it or above it; the memberships are deleted
     # without signals, so ask now.
     if _category_links_above(instance):
-        notify(_products_in(instance.subtree_ids()), REASON)
+        notify(Product.objects.in_categories(instance.subtree_ids()).values_list("pk", flat=True), REASON)
 
 
 @receiver(pre_save, sender=Category)

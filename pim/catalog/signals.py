@@ -2,12 +2,13 @@
 
 ``products_changed`` fires inside the transaction that changed them (so a listener can
 record an outbox row atomically with the change): after a product is published,
-unpublished or deleted, after its product model is published, and after family or
-attribute edits that change how products read. Listeners live in the apps that need them
+unpublished or deleted, after its product model is published, after family or attribute
+edits that change how products read, and after a category is edited (its products) or
+deleted (the products of its subtree, which lose the membership). Listeners live in the apps that need them
 (search, exports); the catalog imports none of them.
 """
 
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from django.dispatch import Signal, receiver
 from wagtail.signals import published, unpublished
 
@@ -75,4 +76,29 @@ def _on_attribute_saved(sender, instance, created, raw=False, **kwargs):
             "pk", flat=True
         ),
         "attribute_changed",
+    )
+
+
+# Products carry their direct categories' codes and names (search documents, export records);
+# a category's position in the tree is read when it is needed, so a move changes no product.
+@receiver(post_save, sender="catalog.Category")
+def _on_category_saved(sender, instance, created, raw=False, **kwargs):
+    from .models import Product
+
+    if raw or created:
+        return
+    notify(Product.objects.in_categories([instance.pk]).values_list("pk", flat=True), "category_changed")
+
+
+@receiver(pre_delete, sender="catalog.Category")
+def _on_category_deleting(sender, instance, origin=None, **kwargs):
+    from .models import Category, Product
+
+    # Before the memberships go (they are deleted without signals). A descendant deleted along
+    # with the category the deletion started at is part of that one's subtree.
+    if isinstance(origin, Category) and origin.pk != instance.pk:
+        return
+    notify(
+        Product.objects.in_categories(instance.subtree_ids()).values_list("pk", flat=True),
+        "category_deleted",
     )

@@ -1,19 +1,19 @@
 """Catalog changes that affect index documents, recorded in the outbox in the same
 transaction (see :mod:`pim.search.indexing`).
 
-The catalog's own ``products_changed`` event covers publishing, unpublishing, deleting and
-family/attribute edits. Besides it, this module listens to plain saves that bulk paths and
-tests use (product, product model, values) and to category edits and deletions (category ids
-and names are part of the documents). Fixture loading (``raw``) is ignored.
+The catalog's own ``products_changed`` event covers publishing, unpublishing, deleting,
+family/attribute edits and category edits and deletions (documents carry their direct
+categories' ids and names; a category filter takes in the subtree at query time, so a move
+changes no document). Besides it, this module listens to plain saves that bulk paths and
+tests use (product, product model, values). Fixture loading (``raw``) is ignored.
 """
 
-from django.db.models.signals import post_delete, post_save, pre_delete
+from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from pim.catalog.models import (
     Attribute,
     AttributeOption,
-    Category,
     Family,
     FamilyAttribute,
     Product,
@@ -63,33 +63,6 @@ def on_value_changed(sender, instance, raw=False, **kwargs):
 def on_model_value_changed(sender, instance, raw=False, **kwargs):
     if not raw:
         record_changes(_variant_ids(instance.product_model_id), "model_value_changed")
-
-
-def _products_in_categories(category_ids) -> list[int]:
-    direct = Product.objects.filter(categories__in=category_ids).values_list("pk", flat=True)
-    via_models = Product.objects.filter(product_model__categories__in=category_ids).values_list(
-        "pk", flat=True
-    )
-    return [*direct, *via_models]
-
-
-# Documents carry the ids and names of the categories a product (or its product model) sits
-# in directly, not of their ancestors: a category filter takes in the subtree at query time.
-# So a rename (or any save) concerns the category's own products, and a move none.
-@receiver(post_save, sender=Category)
-def on_category_saved(sender, instance, raw=False, created=False, **kwargs):
-    if raw or created:
-        return
-    record_changes(_products_in_categories([instance.pk]), "category_changed")
-
-
-@receiver(pre_delete, sender=Category)
-def on_category_deleting(sender, instance, origin=None, **kwargs):
-    # Before the memberships go (deleted without signals). A descendant deleted along with the
-    # category the deletion started at is part of that one's subtree.
-    if isinstance(origin, Category) and origin.pk != instance.pk:
-        return
-    record_changes(_products_in_categories(instance.subtree_ids()), "category_deleted")
 
 
 def _schema_changed(sender, **kwargs):

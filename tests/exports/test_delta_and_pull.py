@@ -1,5 +1,6 @@
 """The change log, and pulls with receiver tokens: latest file, deltas, conditional requests."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -49,6 +50,42 @@ def test_family_change_puts_its_products_into_the_delta(catalog, export_root, se
         catalog.products["long_number"].article_number,
         "KH-SER-15",
     }
+
+
+def _delta_lines(channel, since) -> dict[str, dict]:
+    run = run_export(channel, kind=RunKind.DELTA, since=since)
+    lines = [json.loads(line) for line in run.file_path().read_text().splitlines()]
+    return {line["article_number"]: line for line in lines if "article_number" in line}
+
+
+def test_category_edits_and_deletions_put_their_products_into_the_delta(catalog, export_root, settings):
+    settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
+    Product.objects.update(updated_at=timezone.now() - timedelta(hours=1))
+    ProductChange.objects.all().delete()
+    ball, fittings = catalog.categories["ball"], catalog.categories["fittings"]
+    in_ball = set(
+        Product.objects.publicly_visible().in_categories([ball.pk]).values_list("article_number", flat=True)
+    )
+    in_fittings = set(
+        Product.objects.publicly_visible()
+        .in_categories([fittings.pk])
+        .values_list("article_number", flat=True)
+    )
+    assert in_ball and in_fittings and not in_ball & in_fittings
+    channel = make_channel(ExportFormat.JSONL)
+
+    since = timezone.now()
+    ball.code = "ball-valves"
+    ball.save()
+    delta = _delta_lines(channel, since)
+    assert set(delta) == in_ball, "exactly the products of the edited category"
+    assert all("ball-valves" in line["categories"] for line in delta.values())
+
+    since = timezone.now()
+    fittings.delete()
+    delta = _delta_lines(channel, since)
+    assert set(delta) == in_fittings, "the products that lost the deleted category"
+    assert all("fittings" not in line["categories"] for line in delta.values())
 
 
 def test_delta_overlap_catches_changes_committed_late(catalog, export_root, settings):

@@ -55,6 +55,15 @@ class ProductQuerySet(models.QuerySet):
     def by_article_number(self, article_number: str):
         return self.filter(article_number_key=normalize_article_number(article_number))
 
+    def in_categories(self, category_ids):
+        """Products in ``category_ids`` (ids or an id subquery) directly or through their
+        product model; no subcategories."""
+        direct = Product.categories.through.objects.filter(category_id__in=category_ids).values("product_id")
+        via_model = ProductModel.categories.through.objects.filter(category_id__in=category_ids).values(
+            "productmodel_id"
+        )
+        return self.filter(Q(pk__in=direct) | Q(product_model_id__in=via_model))
+
 
 class CommercialData(models.Model):
     """What exchange formats need to order a product (BMEcat ORDER_DETAILS)."""
