@@ -754,8 +754,9 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 outer.bucket("kinds", "terms", field="downloads", size=len(download_kind_labels()))
             choices = [spec for spec in group if spec.kind in ("options", "boolean")]
             if choices:
-                # every choice of these attributes fits, so each count is exact
-                size = sum(
+                # every choice of these attributes fits, so each count is exact (with room for
+                # options added in another process since the schema cache was filled)
+                size = 10 + sum(
                     len(schema.options(spec.attribute)) if spec.kind == "options" else 2 for spec in choices
                 )
                 outer.bucket(
@@ -763,7 +764,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                     "terms",
                     field="choices",
                     include="|".join(f"{spec.attribute_id}:.+" for spec in choices),
-                    size=max(size, 1),
+                    size=size,
                 )
             numeric = [spec for spec in group if spec.kind in ("number", "range")]
             if numeric:
