@@ -45,3 +45,15 @@ def pytest_collection_modifyitems(config, items):
 def _isolated_media_root(settings, tmp_path_factory):
     """Files written by a test (uploads, demo assets, datasheets) never land in var/media."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture
+def database_search(settings):
+    """The database search backend, with background tasks (outbox drains) run immediately."""
+    from pim.search.backends import get_search_backend, reset_backends
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.PIM_SEARCH_BACKEND = "database"
+    reset_backends()
+    yield get_search_backend()
+    reset_backends()

@@ -115,6 +115,42 @@ def make_product(
     return product
 
 
+def make_category_shelf(family) -> dict:
+    """Fluid › Valves › Ball valves, plus Pumps; a series S in Ball valves with two variants
+    (S-2 also in Pumps by itself), a standalone valve V-1, a hidden valve V-H and a pump P-1.
+    Keys: the products (valve, hidden, variant, variant_in_pumps, pump), the series and the
+    categories (fluid, valves, ball, pumps)."""
+    from pim.catalog.models import Category, ProductModel
+
+    fluid = Category.objects.create(code="fluid", name={"en": "Fluid"})
+    valves = Category.objects.create(code="valves", name={"en": "Valves"}, parent=fluid)
+    ball = Category.objects.create(code="ball", name={"en": "Ball valves"}, parent=valves)
+    pumps = Category.objects.create(code="pumps", name={"en": "Pumps"}, parent=fluid)
+    series = ProductModel.objects.create(code="S", name={"en": "Series"}, family=family, live=True)
+    series.categories.set([ball])
+    series.save()
+
+    def product(article, categories=(), **fields):
+        item = make_product(family, article_number=article, **fields)
+        if categories:
+            item.categories.set(categories)
+            item.save()
+        return item
+
+    return {
+        "valve": product("V-1", [ball]),
+        "hidden": product("V-H", [ball], live=False),
+        "variant": product("S-1", product_model=series),
+        "variant_in_pumps": product("S-2", [pumps], product_model=series),
+        "pump": product("P-1", [pumps]),
+        "series": series,
+        "fluid": fluid,
+        "valves": valves,
+        "ball": ball,
+        "pumps": pumps,
+    }
+
+
 def make_pdf_asset(title: str, kind: str = "datasheet", **options):
     """A real one-page PDF asset, stored through the upload service (validation included)."""
     from io import BytesIO

@@ -12,21 +12,11 @@ from pim.assets import samples
 from pim.assets.models import AssetKind
 from pim.assets.services import create_asset, link_asset
 from pim.exports.models import ProductChange
-from pim.search.backends import get_search_backend, reset_backends
 from pim.search.models import IndexDownload, OutboxEntry
 from pim.search.query import DownloadFilter, SearchQuery
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def database_search(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.PIM_SEARCH_BACKEND = "database"
-    reset_backends()
-    yield get_search_backend()
-    reset_backends()
 
 
 @pytest.fixture

@@ -15,44 +15,19 @@ from pim.assets.signals import report_assets_becoming_valid
 from pim.catalog.models import Category, ProductModel
 from pim.catalog.signals import products_changed
 from pim.search.models import OutboxEntry
-from tests.factories import make_pdf_asset, make_product
+from tests.factories import make_category_shelf, make_pdf_asset, make_product
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def shelf(family):
-    """Fluid › Valves › Ball valves, and Pumps; a series in Ball valves with a variant of its
-    own and one also in Pumps; a valve, a hidden valve and a pump."""
-    fluid = Category.objects.create(code="fluid", name={"en": "Fluid"})
-    valves = Category.objects.create(code="valves", name={"en": "Valves"}, parent=fluid)
-    ball = Category.objects.create(code="ball", name={"en": "Ball valves"}, parent=valves)
-    pumps = Category.objects.create(code="pumps", name={"en": "Pumps"}, parent=fluid)
-    series = ProductModel.objects.create(code="S", name={"en": "Series"}, family=family, live=True)
-    series.categories.set([ball])
-    series.save()
+    """The category shelf of :func:`tests.factories.make_category_shelf`, plus a second series
+    T with a variant T-1 that sits in no category."""
+    items = make_category_shelf(family)
     other_series = ProductModel.objects.create(code="T", name={"en": "Other"}, family=family, live=True)
-
-    def product(article, categories=(), **fields):
-        item = make_product(family, article_number=article, **fields)
-        if categories:
-            item.categories.set(categories)
-            item.save()
-        return item
-
-    return {
-        "valve": product("V-1", [ball]),
-        "hidden": product("V-H", [ball], live=False),
-        "variant": product("S-1", product_model=series),
-        "variant_in_pumps": product("S-2", [pumps], product_model=series),
-        "other_variant": product("T-1", product_model=other_series),
-        "pump": product("P-1", [pumps]),
-        "series": series,
-        "fluid": fluid,
-        "valves": valves,
-        "ball": ball,
-        "pumps": pumps,
-    }
+    items["other_variant"] = make_product(family, article_number="T-1", product_model=other_series)
+    return items
 
 
 @pytest.fixture

@@ -7,23 +7,13 @@ from django.db import transaction
 from django.db.models import ProtectedError
 
 from pim.catalog.models import Category, ProductModel
-from pim.search.backends import reset_backends
 from pim.search.backends.database import DatabaseSearchBackend
 from pim.search.documents import DocumentBuilder
 from pim.search.models import IndexCategory, OutboxEntry
 from pim.search.query import SearchQuery
 from tests.factories import make_product, make_valve_family
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.PIM_SEARCH_BACKEND = "database"
-    reset_backends()
-    yield
-    reset_backends()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_search")]
 
 
 def found(text="", **kwargs) -> list[str]:

@@ -15,45 +15,18 @@ from pim.assets.exchange import public_asset_kinds
 from pim.assets.models import Asset, AssetKind
 from pim.assets.services import create_asset, create_video_link, link_asset
 from pim.assets.visibility import asset_is_downloadable_for
-from pim.catalog.models import Category, Product, ProductModel
-from pim.search.backends import get_search_backend, reset_backends
+from pim.catalog.models import Product
 from pim.search.documents import DocumentBuilder
 from pim.search.models import IndexDownload, OutboxEntry
 from pim.search.query import DownloadFilter, SearchQuery
-from tests.factories import make_pdf_asset, make_product, make_valve_family
+from tests.factories import make_category_shelf, make_pdf_asset, make_product, make_valve_family
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def shelf():
-    """Fluid › Valves › Ball valves, plus Pumps; a series in Ball valves with two variants (one
-    also in Pumps by itself), a standalone valve, a hidden valve and a pump."""
-    family = make_valve_family()
-    fluid = Category.objects.create(code="fluid", name={"en": "Fluid"})
-    valves = Category.objects.create(code="valves", name={"en": "Valves"}, parent=fluid)
-    ball = Category.objects.create(code="ball", name={"en": "Ball valves"}, parent=valves)
-    pumps = Category.objects.create(code="pumps", name={"en": "Pumps"}, parent=fluid)
-    series = ProductModel.objects.create(code="S", name={"en": "Series"}, family=family, live=True)
-    series.categories.set([ball])
-    series.save()
-
-    def product(article, categories=(), **fields):
-        item = make_product(family, article_number=article, **fields)
-        if categories:
-            item.categories.set(categories)
-            item.save()
-        return item
-
-    items = {
-        "valve": product("V-1", [ball]),
-        "variant": product("S-1", product_model=series),
-        "variant_in_pumps": product("S-2", [pumps], product_model=series),
-        "hidden": product("V-H", [ball], live=False),
-        "pump": product("P-1", [pumps]),
-    }
-    items.update(series=series, ball=ball, valves=valves, pumps=pumps)
-    return items
+    return make_category_shelf(make_valve_family())
 
 
 @pytest.fixture
@@ -123,15 +96,6 @@ def test_downloads_take_a_fixed_number_of_queries_per_batch(linked):
 
 
 # --- end to end ----------------------------------------------------------------------------------------
-@pytest.fixture
-def database_search(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.PIM_SEARCH_BACKEND = "database"
-    reset_backends()
-    yield get_search_backend()
-    reset_backends()
-
-
 def test_an_uploaded_and_linked_file_is_found_after_the_drain(
     database_search, django_capture_on_commit_callbacks
 ):

@@ -15,16 +15,7 @@ from pim.search.models import IndexEntry, IndexTarget, OutboxEntry
 from pim.search.query import NumberFilter, SearchQuery
 from tests.factories import make_product, make_valve_family
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def immediate_tasks(settings):
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    settings.PIM_SEARCH_BACKEND = "database"
-    reset_backends()
-    yield
-    reset_backends()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("database_search")]
 
 
 @pytest.fixture
