@@ -6,10 +6,16 @@ embedded default, so a fresh checkout runs on SQLite in ``var/`` with media in
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from pim.security import DEVELOPMENT_SECRET_KEY, GENERATE_HINT, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PIM_VAR_DIR", BASE_DIR / "var"))
@@ -28,12 +34,143 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("PIM_DEBUG", True)
-# The embedded key is only good for local development; production sets PIM_SECRET_KEY.
-SECRET_KEY = os.environ.get("PIM_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
-if not DEBUG and SECRET_KEY.startswith("dev-only"):
-    raise RuntimeError("Set PIM_SECRET_KEY when PIM_DEBUG is off.")
-ALLOWED_HOSTS = env_list("PIM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
-CSRF_TRUSTED_ORIGINS = env_list("PIM_CSRF_TRUSTED_ORIGINS", "")
+
+
+def _secret_key() -> str:
+    """PIM_SECRET_KEY, else the contents of PIM_SECRET_KEY_FILE (scripts/serve keeps a generated
+    key in var/secret-key; a file also suits container secrets), else the development key."""
+    if os.environ.get("PIM_SECRET_KEY"):
+        return os.environ["PIM_SECRET_KEY"]
+    if os.environ.get("PIM_SECRET_KEY_FILE"):
+        key_file = Path(os.environ["PIM_SECRET_KEY_FILE"])
+        try:
+            return key_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise ImproperlyConfigured(f"PIM_SECRET_KEY_FILE={key_file} cannot be read: {exc}") from exc
+    return DEVELOPMENT_SECRET_KEY
+
+
+SECRET_KEY = _secret_key()
+# Old keys still accepted for signatures (sessions, password reset links) while rotating.
+SECRET_KEY_FALLBACKS = env_list("PIM_SECRET_KEY_FALLBACKS", "")
+if not DEBUG:
+    # Every process refuses to start with a guessable key: sessions, CSRF tokens, password
+    # reset links and signed download URLs all hang on it.
+    for _name, _key in [("PIM_SECRET_KEY", SECRET_KEY)] + [
+        ("PIM_SECRET_KEY_FALLBACKS", key) for key in SECRET_KEY_FALLBACKS
+    ]:
+        if _problem := secret_key_problem(_key):
+            raise ImproperlyConfigured(
+                f"{_name} is not safe for production (PIM_DEBUG=0): {_problem}. Generate a key with "
+                f"{GENERATE_HINT} and set PIM_SECRET_KEY (or PIM_SECRET_KEY_FILE); scripts/serve "
+                "generates one in var/secret-key when neither is set."
+            )
+
+# Where the application is reached: gunicorn (scripts/serve) and runserver (scripts/run) bind
+# PIM_ADDRESS; PIM_BASE_URL is the public URL behind any proxy. Absolute links in the admin,
+# e-mails, datasheets and exports are built from PIM_BASE_URL, which defaults to PIM_ADDRESS.
+PIM_ADDRESS = os.environ.get("PIM_ADDRESS", "127.0.0.1:8000").split(",")[0].strip()  # the first of several
+if PIM_ADDRESS.isdigit():  # a bare port, as runserver accepts it
+    PIM_ADDRESS = f"127.0.0.1:{PIM_ADDRESS}"
+if PIM_ADDRESS.startswith("unix:") and not os.environ.get("PIM_BASE_URL"):
+    raise ImproperlyConfigured(
+        f"PIM_ADDRESS={PIM_ADDRESS} is a Unix socket: set PIM_BASE_URL to the address users open, "
+        "e.g. https://pim.example.com"
+    )
+PIM_BASE_URL = (os.environ.get("PIM_BASE_URL") or f"http://{PIM_ADDRESS}").rstrip("/")
+_base_url = urlsplit(PIM_BASE_URL)
+if _base_url.scheme not in {"http", "https"} or not _base_url.hostname:
+    raise ImproperlyConfigured(
+        f"PIM_BASE_URL={PIM_BASE_URL!r} is not an absolute http(s) URL; set it to the address users "
+        "open, e.g. https://pim.example.com"
+    )
+PIM_HTTPS = _base_url.scheme == "https"
+
+_default_hosts = [_base_url.hostname, "127.0.0.1", "localhost"] + (["testserver"] if DEBUG else [])
+ALLOWED_HOSTS = env_list("PIM_ALLOWED_HOSTS", ",".join(dict.fromkeys(_default_hosts)))
+CSRF_TRUSTED_ORIGINS = env_list("PIM_CSRF_TRUSTED_ORIGINS", f"{_base_url.scheme}://{_base_url.netloc}")
+
+# --- HTTPS, cookies and security headers ------------------------------------------------
+# All on when PIM_BASE_URL is https (each can be set on its own). TLS usually ends at a proxy:
+# gunicorn already trusts X-Forwarded-Proto from FORWARDED_ALLOW_IPS (default: 127.0.0.1), so
+# a proxy on the same machine needs nothing more; PIM_SECURE_PROXY_SSL_HEADER=1 trusts the
+# header from anywhere, only safe when every request passes a proxy that sets it.
+SESSION_COOKIE_SECURE = env_bool("PIM_SESSION_COOKIE_SECURE", PIM_HTTPS)
+CSRF_COOKIE_SECURE = env_bool("PIM_CSRF_COOKIE_SECURE", PIM_HTTPS)
+SECURE_SSL_REDIRECT = env_bool("PIM_SECURE_SSL_REDIRECT", PIM_HTTPS)
+# Load balancers probe over plain HTTP; a redirect would count as a failure.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = int(os.environ.get("PIM_HSTS_SECONDS", 31_536_000 if PIM_HTTPS else 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("PIM_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading is a commitment of the whole registrable domain (hstspreload.org), the domain
+# owner's decision rather than this application's: off unless asked for, and its deploy
+# warning (security.W021) is silenced below while it is off.
+SECURE_HSTS_PRELOAD = env_bool("PIM_HSTS_PRELOAD", False)
+if env_bool("PIM_SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# What /readyz checks (pim/health.py). Leave out "search" to keep instances in rotation while
+# Elasticsearch is down (searches then fall back to the database).
+PIM_READY_CHECKS = env_list("PIM_READY_CHECKS", "database,search,storage")
+if _unknown_checks := set(PIM_READY_CHECKS) - {"database", "search", "storage"}:
+    raise ImproperlyConfigured(
+        f"PIM_READY_CHECKS names unknown checks {sorted(_unknown_checks)}; use database, search, storage"
+    )
+
+# Content-Security-Policy (django-csp). Public pages load only their own scripts, styles and
+# fonts; images may also come from object storage (S3) and PIM_CSP_IMG_SRC, frames (embedded
+# videos) from PIM_CSP_FRAME_SRC. The admin (PIM_ADMIN_URL_PREFIX) gets a looser policy:
+# Wagtail renders inline scripts and styles and blob: previews of uploads.
+# The admin makes no third-party requests from editors' browsers: no Gravatar (it would receive
+# a hash of every editor's e-mail address) and no release check (versions are pinned in
+# pyproject.toml and upgraded there).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+PIM_ADMIN_URL_PREFIX = "/admin/"
+_image_sources = env_list("PIM_CSP_IMG_SRC", "")
+if os.environ.get("PIM_S3_BUCKET"):
+    _s3 = urlsplit(os.environ.get("PIM_S3_ENDPOINT_URL") or "https://*.amazonaws.com")
+    _image_sources.append(f"{_s3.scheme}://{_s3.netloc}")
+_frame_sources = env_list("PIM_CSP_FRAME_SRC", "")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_image_sources],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [SELF, *_frame_sources],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    }
+}
+PIM_ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+        "script-src": [SELF, "'unsafe-inline'"],
+        "style-src": [SELF, "'unsafe-inline'"],
+        "img-src": [SELF, "data:", "blob:", *_image_sources],
+        "font-src": [SELF, "data:"],
+        "frame-src": [SELF, *_frame_sources],
+        "media-src": [SELF, "blob:"],
+        "worker-src": [SELF, "blob:"],
+    }
+}
+# Permissions-Policy: the catalog uses no device features; deny them to any embedded content.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "hid", "magnetometer",
+        "microphone", "midi", "payment", "publickey-credentials-get", "serial", "usb", "browsing-topics",
+    ]
+}  # fmt: skip
 
 INSTALLED_APPS = [
     "pim.catalog",
@@ -63,12 +200,17 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    # Development serves static files through WhiteNoise as production does, not runserver.
+    "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -76,7 +218,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pim.security.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last: it answers a locked-out login attempt before the view runs.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pim.urls"
@@ -108,12 +254,23 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL lets the dev server read while a long import writes; a generous timeout avoids
-    # "database is locked" when the task worker and the server write at the same time.
+    # A web process and a task worker share the file:
+    # - WAL: readers never wait for the writer, the writer never waits for readers.
+    # - IMMEDIATE: every atomic() takes the write lock at BEGIN, where SQLite waits for it (the
+    #   busy timeout). With the default (DEFERRED) a transaction that read first and writes
+    #   later cannot wait when another process committed in between: SQLite fails it at once
+    #   with "database is locked", whatever the timeout.
+    # - timeout (seconds): how long a writer waits for the other one's transaction to end.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": int(os.environ.get("PIM_SQLITE_TIMEOUT", "30")),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # CONN_MAX_AGE stays as configured (PIM_DB_CONN_MAX_AGE): when the last connection to the
+    # file closes, SQLite checkpoints and removes the WAL, and a worker that reconnects for
+    # every task pays that each time (half of db_worker's time on the demo's task queue).
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,6 +278,27 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
+
+# Login throttling (django-axes): PIM_LOGIN_FAILURE_LIMIT failed logins for one username from
+# one IP address lock that pair out for PIM_LOGIN_COOLOFF_MINUTES; the lock lifts by itself
+# (no administrator needed) and a successful login resets the count. Failures are kept in the
+# database so every gunicorn worker sees them. Behind a proxy, set PIM_LOGIN_IP_HEADER (e.g.
+# HTTP_X_FORWARDED_FOR) so the client's address, not the proxy's, is counted: the right-most
+# address of the header is taken, the one the proxy itself appended (the left ones are
+# whatever the client sent).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("PIM_LOGIN_THROTTLING", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("PIM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PIM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "pim.security.login_locked_out"
+if os.environ.get("PIM_LOGIN_IP_HEADER"):
+    AXES_IPWARE_META_PRECEDENCE_ORDER = [os.environ["PIM_LOGIN_IP_HEADER"], "REMOTE_ADDR"]
+    AXES_IPWARE_PROXY_ORDER = "right-most"
 
 # Languages: German and English ship. Content fields (names, descriptions, labels) are
 # localized per language in PIM_LANGUAGES; PIM_LANGUAGE_FALLBACKS says where a missing
@@ -142,8 +320,20 @@ MEDIA_ROOT = Path(os.environ.get("PIM_MEDIA_ROOT", VAR_DIR / "media"))
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # Production (PIM_DEBUG=0) serves collectstatic's output through WhiteNoise: content-hashed
+    # names cached for a year, gzip (and Brotli, if installed) versions made ahead. Development
+    # and tests keep the plain storage, so nothing needs collectstatic first.
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
 }
+# WhiteNoise finds files in the apps while developing (and picks up edits without a restart).
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Background tasks: the database backend of django-tasks (also what Wagtail uses);
 # PIM_TASKS_IMMEDIATE=1 runs them inline (tests).
@@ -158,7 +348,7 @@ TASKS = {
 }
 
 WAGTAIL_SITE_NAME = os.environ.get("PIM_SITE_NAME", "Technical Product Catalog")
-WAGTAILADMIN_BASE_URL = os.environ.get("PIM_BASE_URL", "http://127.0.0.1:8000")
+WAGTAILADMIN_BASE_URL = PIM_BASE_URL  # see PIM_ADDRESS above
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = None
 WAGTAIL_I18N_ENABLED = False
@@ -175,8 +365,50 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PIM_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # axes.apps only announces itself in every process and command; login failures stay at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "axes.apps": {"level": "WARNING"}},
 }
+
+
+# --- cache and cached public pages (cms/page_cache.py) ----------------------------------
+# PIM_CACHE_URL: one cache shared by every process (gunicorn workers, task worker, admin), so
+# an edit invalidates cached pages everywhere. Default: files in var/cache (one machine);
+# several machines: redis://host:6379/0 (Django's RedisCache, needs the "redis" package) or
+# memcached://host:11211[,host2:11211] (PyMemcacheCache, needs "pymemcache"). locmem:// is
+# per process (only for a single process); dummy:// caches nothing.
+def _cache_from_url(url: str) -> dict:
+    scheme, _sep, rest = url.partition("://")
+    if scheme in ("", "file"):
+        return {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": rest or str(VAR_DIR / "cache"),
+            # Each store lists the directory to cull: keep it to the pages worth keeping.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("PIM_CACHE_MAX_ENTRIES", "20000"))},
+        }
+    backends = {
+        "redis": ("django.core.cache.backends.redis.RedisCache", url),
+        "rediss": ("django.core.cache.backends.redis.RedisCache", url),
+        "memcached": ("django.core.cache.backends.memcached.PyMemcacheCache", rest.split(",")),
+        "locmem": ("django.core.cache.backends.locmem.LocMemCache", rest),
+        "dummy": ("django.core.cache.backends.dummy.DummyCache", ""),
+    }
+    if scheme not in backends:
+        raise ImproperlyConfigured(
+            f"PIM_CACHE_URL={url!r}: unknown scheme {scheme!r}; use file://PATH, redis://HOST:PORT/DB, "
+            "memcached://HOST:PORT, locmem:// or dummy://"
+        )
+    backend, location = backends[scheme]
+    return {"BACKEND": backend, "LOCATION": location}
+
+
+CACHES = {"default": _cache_from_url(os.environ.get("PIM_CACHE_URL", ""))}
+# Product and home pages are cached this many seconds at most (0: not at all); edits
+# invalidate them at once, the limit only bounds what an unannounced change (raw SQL) leaves.
+PIM_PAGE_CACHE_TIMEOUT = int(os.environ.get("PIM_PAGE_CACHE_TIMEOUT", "3600"))
+# Cache-Control max-age of cached pages: how long browsers and CDNs may keep them after an edit.
+PIM_PAGE_CACHE_MAX_AGE = int(os.environ.get("PIM_PAGE_CACHE_MAX_AGE", "60"))
+# A change reaching more products than this invalidates all cached pages at once.
+PIM_PAGE_CACHE_MAX_PRODUCTS = int(os.environ.get("PIM_PAGE_CACHE_MAX_PRODUCTS", "1000"))
 
 # --- search (pim/search) ---------------------------------------------------------------
 # PIM_SEARCH_BACKEND: "database" (embedded default) or "elasticsearch". The database index is
@@ -212,6 +444,9 @@ LOGGING["loggers"]["elastic_transport"] = {"level": "WARNING"}  # not every requ
 
 # --- assets (pim/assets) ----------------------------------------------------------------
 PIM_ASSET_MAX_UPLOAD_MB = int(os.environ.get("PIM_ASSET_MAX_UPLOAD_MB", "512"))
+# Bulk uploads (admin) larger than this are imported by a background task (db_worker); the
+# admin shows the job and its report. Smaller ones are imported within the request.
+PIM_ASSET_INLINE_IMPORT_MB = int(os.environ.get("PIM_ASSET_INLINE_IMPORT_MB", "20"))
 # ZIP archives (uploaded assets and bulk imports) are unpacked in a check first: limits
 # against bombs (total size, compression ratio of a member, member count, nesting).
 PIM_ASSET_ZIP_MAX_TOTAL_MB = int(os.environ.get("PIM_ASSET_ZIP_MAX_TOTAL_MB", "2048"))
@@ -230,6 +465,11 @@ PIM_ASSET_DELIVERY = os.environ.get("PIM_ASSET_DELIVERY", "django")
 PIM_ASSET_ACCEL_PREFIX = os.environ.get("PIM_ASSET_ACCEL_PREFIX", "/protected-media/")
 PIM_ASSET_REDIRECT_EXPIRY = int(os.environ.get("PIM_ASSET_REDIRECT_EXPIRY", "300"))
 PIM_ASSET_CACHE_MAX_AGE = int(os.environ.get("PIM_ASSET_CACHE_MAX_AGE", "3600"))
+# Renditions of public images under MEDIA_URL (served by pim.assets.media_views, which also
+# sends them as configured above): how long browsers and CDNs may keep one. The name never
+# changes content; a product taken offline is 404 at the origin at once, caches may keep
+# its pictures this long.
+PIM_MEDIA_CACHE_MAX_AGE = int(os.environ.get("PIM_MEDIA_CACHE_MAX_AGE", "86400"))
 # Base URL printed on generated datasheets (link back to the product page).
 PIM_PUBLIC_BASE_URL = os.environ.get("PIM_PUBLIC_BASE_URL", WAGTAILADMIN_BASE_URL)
 # S3-compatible object storage (needs the "s3" extra: pip install -e ".[s3]"). Setting
@@ -255,3 +495,15 @@ PIM_EXPORT_ROOT = Path(os.environ.get("PIM_EXPORT_ROOT", VAR_DIR / "exports"))
 PIM_EXPORT_KEEP_FILES = int(os.environ.get("PIM_EXPORT_KEEP_FILES", "20"))
 # Deltas start this much before the requested moment (changes committing during a snapshot).
 PIM_EXPORT_DELTA_OVERLAP_SECONDS = int(os.environ.get("PIM_EXPORT_DELTA_OVERLAP_SECONDS", "120"))
+# A running export renews a heartbeat with every batch; without one for this long its worker
+# is taken as dead: the run is marked failed, its temporary file removed, the schedule resumes.
+PIM_EXPORT_RUN_TIMEOUT_SECONDS = int(os.environ.get("PIM_EXPORT_RUN_TIMEOUT_SECONDS", "600"))
+# A queued export no worker started within this long is marked failed (its task was lost).
+PIM_EXPORT_QUEUED_TIMEOUT_SECONDS = int(os.environ.get("PIM_EXPORT_QUEUED_TIMEOUT_SECONDS", "86400"))
+# Pulls: wrong tokens per client IP and window before 429; deltas are built by the task worker
+# (202 + Retry-After until ready) and a built delta is served again for the same moment
+# (rounded down to the minute) for PIM_EXPORT_PULL_REUSE_SECONDS.
+PIM_EXPORT_PULL_MAX_FAILURES = int(os.environ.get("PIM_EXPORT_PULL_MAX_FAILURES", "10"))
+PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS", "300"))
+PIM_EXPORT_PULL_RETRY_AFTER_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_RETRY_AFTER_SECONDS", "15"))
+PIM_EXPORT_PULL_REUSE_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_REUSE_SECONDS", "300"))

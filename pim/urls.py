@@ -1,12 +1,19 @@
+import re
+
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
-from django.conf.urls.static import static
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from pim import health
+from pim.assets.media_views import serve_media
+
 urlpatterns = [
+    # Probes for load balancers and orchestrators: no language prefix, never cached (pim/health.py).
+    path("healthz", health.liveness, name="healthz"),
+    path("readyz", health.readiness, name="readyz"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("downloads/", include("pim.assets.urls")),
@@ -20,5 +27,8 @@ urlpatterns += i18n_patterns(
     prefix_default_language=False,
 )
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Media files in development and production alike, but only what the visibility rule allows
+# (renditions of public images), never the folder as it is: pim.assets.media_views.
+if "://" not in settings.MEDIA_URL:
+    media_prefix = re.escape(settings.MEDIA_URL.lstrip("/"))
+    urlpatterns.insert(0, re_path(rf"^{media_prefix}(?P<name>.+)$", serve_media, name="media"))

@@ -42,6 +42,17 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _isolated_cache(settings):
+    """Each test gets an empty cache of its own: the default (files in var/cache) outlives the
+    test database, and a page cached by an earlier run or another test must not be served."""
+    import uuid
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": uuid.uuid4().hex}
+    }
+
+
+@pytest.fixture(autouse=True)
 def _isolated_media_root(settings, tmp_path_factory):
     """Files written by a test (uploads, demo assets, datasheets) never land in var/media."""
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
@@ -57,3 +68,23 @@ def database_search(settings):
     reset_backends()
     yield get_search_backend()
     reset_backends()
+
+
+@pytest.fixture(params=[False, True], ids=["production", "development"])
+def debug_modes(request, settings):
+    """The URLs as pim/urls.py builds them with DEBUG off and on (development served media
+    by path once): what is public must not depend on it."""
+    import importlib
+
+    from django.urls import clear_url_caches
+
+    import pim.urls
+
+    original = settings.DEBUG
+    settings.DEBUG = request.param
+    importlib.reload(pim.urls)
+    clear_url_caches()
+    yield request.param
+    settings.DEBUG = original
+    importlib.reload(pim.urls)
+    clear_url_caches()
