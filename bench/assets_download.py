@@ -163,6 +163,28 @@ def bench_throughput(size_mb: int, repeats: int) -> list[tuple[str, float, float
     return results
 
 
+def padded_pdf(size: int) -> bytes:
+    """A valid one-page PDF carrying ``size`` incompressible bytes in a stream (validation opens
+    every PDF, so random bytes behind a header no longer pass as a document)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /PieceInfo << /Pad 4 0 R >> >>",
+    ]
+    padding = os.urandom(size)
+    objects.append(b"<< /Length %d >>\nstream\n" % len(padding) + padding + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
 def bench_zip(counts: list[int], doc_kb: int) -> list[tuple[int, float, float, float, int]]:
     from django.test import Client
 
@@ -179,7 +201,7 @@ def bench_zip(counts: list[int], doc_kb: int) -> list[tuple[int, float, float, f
     product = make_product(family, article_number="ZIP-1")
     for count in counts:
         while made < count:
-            data = b"%PDF-1.4\n" + os.urandom(doc_kb * 1024)
+            data = padded_pdf(doc_kb * 1024)
             asset = create_asset(io.BytesIO(data), filename=f"doc-{made}.pdf", kind=AssetKind.MANUAL).asset
             link_asset(asset, product)
             made += 1

@@ -5,9 +5,11 @@ import django_filters
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.http import Http404, HttpResponse
+from django.http.multipartparser import MultiPartParserError, TooManyFilesSent
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -19,12 +21,12 @@ from wagtail.admin.ui.tables import BooleanColumn, Column, TitleColumn, UpdatedA
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 
-from .bulk import import_assets
+from .bulk import ImportReport, import_assets
 from .charts import daily_bar_chart
-from .delivery import StoredFile, serve
+from .delivery import StoredFile, protect, serve
 from .formats import FORMATS
 from .forms import AssetForm, BulkUploadForm, language_choices
-from .models import Asset, AssetKind, AssetRevision, DownloadCount
+from .models import Asset, AssetKind, AssetRevision, DownloadCount, ImportJob
 from .previews import thumbnail
 from .services import restore_revision
 from .stats import asset_totals, daily_totals, top_assets
@@ -126,7 +128,41 @@ class AssetIndexView(generic.IndexView):
         ]
 
 
-class AssetCreateView(generic.CreateView):
+def unreadable_upload_message(exc: Exception) -> str:
+    """What to tell a person whose upload Django could not parse. Django caps the headers of
+    each uploaded part at 1 KB, so a file name of several hundred characters ends here."""
+    if "header size" in str(exc):
+        return _(
+            "The upload was refused because the file name is too long (the name and type of one "
+            "file may take at most 1 KB). Rename the file to a shorter name and upload it again."
+        )
+    return _("The upload could not be read (%(error)s). Upload the file again.") % {"error": exc}
+
+
+class UnreadableUploadMixin:
+    """Re-show the form with a clear message instead of Django's bare 400 page when the
+    multipart body cannot be parsed (e.g. a file name of 1,000 characters)."""
+
+    unreadable_upload = None
+
+    def setup(self, request, *args, **kwargs):
+        # Wagtail's views read request.POST in setup(); parse it first. After a failed parse
+        # Django leaves POST and FILES empty, so the rest of the view runs normally.
+        if request.method == "POST":
+            try:
+                request.POST  # noqa: B018 - parses the body
+            except (MultiPartParserError, TooManyFilesSent) as exc:
+                self.unreadable_upload = exc
+        super().setup(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        if self.unreadable_upload is not None:
+            messages.error(request, unreadable_upload_message(self.unreadable_upload))
+            return self.get(request, *args, **kwargs)
+        return super().post(request, *args, **kwargs)
+
+
+class AssetCreateView(UnreadableUploadMixin, generic.CreateView):
     def save_instance(self):
         return self.form.save(user=self.request.user)
 
@@ -136,7 +172,7 @@ class AssetCreateView(generic.CreateView):
         return super().get_success_message(instance)
 
 
-class AssetEditView(generic.EditView):
+class AssetEditView(UnreadableUploadMixin, generic.EditView):
     template_name = "assets/admin/edit.html"
 
     def save_instance(self):
@@ -201,7 +237,7 @@ def revision_thumbnail(request, revision_id: int):
     data = thumbnail(revision)
     if data is None:
         raise Http404
-    response = HttpResponse(data, content_type="image/png")
+    response = protect(HttpResponse(data, content_type="image/png"))
     response["Cache-Control"] = "private, max-age=86400"
     return response
 
@@ -231,7 +267,13 @@ def revision_download(request, revision_id: int):
 @permission_required("assets.change_asset", raise_exception=True)
 def revision_restore(request, revision_id: int):
     revision = get_object_or_404(AssetRevision.objects.select_related("asset"), pk=revision_id)
-    new = restore_revision(revision.asset, revision, user=request.user)
+    try:
+        new = restore_revision(revision.asset, revision, user=request.user)
+    except ValidationError as exc:
+        # An earlier revision stored before a check existed (e.g. a PDF with JavaScript)
+        # is validated again and may be refused: say why instead of a server error.
+        messages.error(request, " ".join(exc.messages))
+        return redirect(reverse("asset_library:edit", args=[revision.asset_id]))
     messages.success(
         request,
         _("Revision %(old)s is current again (as revision %(new)s).")
@@ -240,29 +282,90 @@ def revision_restore(request, revision_id: int):
     return redirect(reverse("asset_library:edit", args=[revision.asset_id]))
 
 
+def inline_import_bytes() -> int:
+    return settings.PIM_ASSET_INLINE_IMPORT_MB * 1024 * 1024
+
+
 @permission_required("assets.add_asset", raise_exception=True)
 def bulk_upload(request):
+    """Small archives are imported in the request and the report shown at once; larger
+    ones (``PIM_ASSET_INLINE_IMPORT_MB``) become an :class:`ImportJob` for the task worker,
+    so no request spends minutes unpacking."""
     report = None
+    form = None
     if request.method == "POST":
+        try:
+            request.POST  # noqa: B018 - parses the body
+        except (MultiPartParserError, TooManyFilesSent) as exc:
+            messages.error(request, unreadable_upload_message(exc))
+            form = BulkUploadForm()
+    if request.method == "POST" and form is None:
         form = BulkUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload = form.cleaned_data["archive"]
-            try:
-                report = import_assets(
-                    spooled_copy(upload),
-                    rule=form.cleaned_data["rule"],
-                    dry_run=form.cleaned_data["dry_run"],
-                    user=request.user,
+            options = {
+                "rule": form.cleaned_data["rule"],
+                "dry_run": form.cleaned_data["dry_run"],
+                "revise_shared": form.cleaned_data["revise_shared"],
+            }
+            if upload.size > inline_import_bytes():
+                job = _queue_import(upload, request.user, **options)
+                messages.success(
+                    request,
+                    _("%(file)s is imported in the background; this page shows the report when it is done.")
+                    % {"file": upload.name},
                 )
-                report.source = upload.name
+                return redirect(reverse("assets_admin:import_job", args=[job.pk]))
+            report = ImportReport(source=upload.name, dry_run=options["dry_run"])
+            try:
+                import_assets(spooled_copy(upload), user=request.user, report=report, **options)
             except ValueError as exc:
                 form.add_error("archive", str(exc))
-    else:
+                report = None
+    elif form is None:
         form = BulkUploadForm()
     return TemplateResponse(
         request,
         "assets/admin/bulk_upload.html",
-        {"form": form, "report": report, "page_title": _("Bulk upload of assets")},
+        {
+            "form": form,
+            "report": report,
+            "jobs": ImportJob.objects.all()[:10],
+            "inline_limit_mb": settings.PIM_ASSET_INLINE_IMPORT_MB,
+            "page_title": _("Bulk upload of assets"),
+        },
+    )
+
+
+def _queue_import(upload, user, *, rule, dry_run, revise_shared) -> ImportJob:
+    from .filenames import safe_filename
+    from .tasks import run_import_job
+
+    job = ImportJob(
+        source_name=upload.name[:255],
+        size=upload.size,
+        rule=rule[:255],
+        dry_run=dry_run,
+        revise_shared=revise_shared,
+        created_by=user,
+    )
+    job.archive.save(safe_filename(upload.name, extension="zip"), upload, save=False)
+    job.save()
+    # After the commit: a worker must find the job row when it picks the task up.
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job
+
+
+@permission_required("assets.add_asset", raise_exception=True)
+def import_job(request, job_id: int):
+    """A background import: its status while it runs (the page refreshes itself), then its
+    report."""
+    job = get_object_or_404(ImportJob, pk=job_id)
+    report = ImportReport.from_dict(job.report) if job.report else None
+    return TemplateResponse(
+        request,
+        "assets/admin/import_job.html",
+        {"job": job, "report": report, "page_title": _("Asset import: %(file)s") % {"file": job.source_name}},
     )
 
 

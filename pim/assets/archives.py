@@ -1,7 +1,10 @@
 """ZIP archives checked before anyone unpacks them: bombs (total size, compression ratio,
-headers that lie, nesting) and member names that climb out of the target folder."""
+headers that lie, nesting), member names that climb out of the target folder, and members
+that are not plain files (symbolic links, devices, FIFOs: unpacked, a link to
+``/etc/passwd`` or ``~/.ssh`` becomes a way out of the target folder)."""
 
 import re
+import stat
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -55,16 +58,41 @@ def check_member_name(name: str) -> None:
         raise ArchiveError(_("“%(name)r” contains control characters.") % {"name": name})
 
 
+def special_member_problem(info: zipfile.ZipInfo) -> str:
+    """Why a member is not a plain file or folder (a symbolic link, a device, a FIFO, a
+    socket), from the Unix mode bits in ``external_attr``; "" for plain members. Archivers
+    that store no Unix mode (Windows) leave the type bits 0: a plain file."""
+    mode = info.external_attr >> 16
+    kind = stat.S_IFMT(mode)
+    if kind in (0, stat.S_IFREG, stat.S_IFDIR):
+        return ""
+    if kind == stat.S_IFLNK:
+        return _("“%(name)s” is a symbolic link; links are refused, add the file itself.") % {
+            "name": info.filename
+        }
+    return _("“%(name)s” is a special file (device, FIFO or socket), not a plain file.") % {
+        "name": info.filename
+    }
+
+
 def _mb(value: int) -> str:
     return f"{value / (1024 * 1024):.0f} MB"
 
 
 def check_zip(
-    fileobj, limits: ArchiveLimits | None = None, *, _depth: int = 0, _budget=None
+    fileobj,
+    limits: ArchiveLimits | None = None,
+    *,
+    skip_special: bool = False,
+    _depth: int = 0,
+    _budget=None,
 ) -> ArchiveSummary:
     """Check a ZIP archive by reading every member (headers can lie) within the limits.
 
-    Raises :class:`ArchiveError` naming the member and the limit that was exceeded.
+    Raises :class:`ArchiveError` naming the member and the limit that was exceeded, or the
+    member that is a symbolic link or special file. With ``skip_special`` such members of
+    the outer archive are left unread instead, for a caller that reports them one by one
+    (the bulk import); nested archives never allow them.
     """
     limits = limits or ArchiveLimits.from_settings()
     budget = _budget if _budget is not None else {"bytes": 0}
@@ -93,6 +121,11 @@ def check_zip(
                 raise ArchiveError(
                     _("“%(name)s” is encrypted and cannot be checked.") % {"name": info.filename}
                 )
+            problem = special_member_problem(info)
+            if problem:
+                if skip_special:
+                    continue
+                raise ArchiveError(problem)
             if info.is_dir():
                 continue
             ratio = info.file_size / max(info.compress_size, 1)

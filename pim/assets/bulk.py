@@ -11,17 +11,25 @@ The naming rule is a pattern with placeholders, default ``<article>_<kind>_<lang
 - ``<ext>`` the extension.
 
 Every file is validated like an upload; a file whose target already has an asset of the
-same kind and languages becomes a new revision of it; identical bytes are linked, not
-stored twice. Each file is its own transaction; the report says what was linked, revised,
-skipped and why.
+same kind and languages becomes a new revision of it — unless that asset is shared with
+other products, models or categories: then the file becomes a new asset of this target
+(which moves its link to it), so other products never change what they show by surprise;
+``revise_shared`` revises the shared asset instead. Identical bytes are linked, not stored
+twice. Each file is its own transaction (asset, revision, links; a stored file is removed
+again on rollback); a file that fails, however it fails, is one line of the report and the
+import goes on. Symbolic links and special files (in a folder or a ZIP) are reported and
+never opened.
 """
 
+import logging
 import os
 import re
+import stat
 import tempfile
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -32,10 +40,13 @@ from django.utils.translation import gettext_lazy
 
 from pim.catalog.models import Product, ProductModel
 
-from .archives import ArchiveError, check_zip
+from .archives import ArchiveError, check_zip, special_member_problem
 from .models import DEFAULT_ROLE, Asset, AssetKind, AssetLink
-from .services import add_revision, create_asset, link_asset
+from .services import add_revision, atomic_with_files, create_asset, link_asset
+from .signals import products_reached
 from .validation import validate_file
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RULE = "<article>_<kind>_<lang>.<ext>"
 
@@ -115,6 +126,8 @@ class ImportItem:
     article: str = ""
     kind: str = ""
     asset_id: int | None = None
+    # Other products that show the asset this file revises (or would revise in a dry run).
+    shared_with: int | None = None
 
     @property
     def status_label(self) -> str:
@@ -144,6 +157,18 @@ class ImportReport:
     def ok(self) -> bool:
         return not any(item.status in ("skipped", "failed") for item in self.items)
 
+    def as_dict(self) -> dict:
+        """JSON-ready form, kept by a background import job."""
+        return {"source": self.source, "dry_run": self.dry_run, "items": [asdict(i) for i in self.items]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ImportReport":
+        return cls(
+            source=data.get("source", ""),
+            dry_run=bool(data.get("dry_run")),
+            items=[ImportItem(**item) for item in data.get("items", [])],
+        )
+
     def as_text(self) -> str:
         lines = [
             (_("Dry run of %(source)s (nothing was stored)") if self.dry_run else _("Import of %(source)s"))
@@ -161,10 +186,15 @@ class ImportReport:
         return "\n".join(lines)
 
 
+class SourceRefused(OSError):
+    """A source file that must not be read (it changed into a link or special file)."""
+
+
 @dataclass
 class SourceFile:
     name: str  # relative path, for the report
-    open: callable
+    open: Callable
+    problem: str = ""  # why it is refused without being opened (a link, a special file)
 
 
 def _skip_name(name: str) -> bool:
@@ -172,16 +202,75 @@ def _skip_name(name: str) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts) or name.endswith("/")
 
 
+def _link_problem(relative: str, mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return _("“%(name)s” is a symbolic link; links are not followed, copy the file itself.") % {
+            "name": relative
+        }
+    return _("“%(name)s” is not a regular file (a FIFO, device or socket); it was not opened.") % {
+        "name": relative
+    }
+
+
+def _open_regular(path: str, expected: os.stat_result):
+    """Open ``path`` only if it is still the regular file seen while listing the folder: no
+    link is followed at the last step (O_NOFOLLOW), a FIFO cannot block (O_NONBLOCK), and
+    the opened inode must be the listed one (no link swapped in on the way)."""
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NOFOLLOW", 0)
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_CLOEXEC", 0)
+    )
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise SourceRefused(_("it cannot be opened (%(error)s).") % {"error": exc.strerror or exc}) from None
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode) or (opened.st_dev, opened.st_ino) != (
+        expected.st_dev,
+        expected.st_ino,
+    ):
+        os.close(fd)
+        raise SourceRefused(_("it changed while the folder was read (now a link or a special file)."))
+    return os.fdopen(fd, "rb")
+
+
 def iter_folder(folder: Path):
-    for path in sorted(folder.rglob("*")):
-        relative = path.relative_to(folder).as_posix()
-        if path.is_file() and not _skip_name(relative):
-            yield SourceFile(relative, lambda path=path: open(path, "rb"))  # noqa: SIM115 - closed by the caller
+    """The files of a folder and its subfolders, sorted; links (to files or folders) and
+    special files are listed with their problem and never opened or followed."""
+    root = os.fspath(folder)
+    found = []
+    for current, dirnames, filenames in os.walk(root, followlinks=False):
+        for name in list(dirnames):
+            path = os.path.join(current, name)
+            if os.path.islink(path):
+                dirnames.remove(name)  # os.walk would not enter it anyway; report it
+                filenames.append(name)
+        for name in filenames:
+            path = os.path.join(current, name)
+            relative = Path(os.path.relpath(path, root)).as_posix()
+            if _skip_name(relative):
+                continue
+            info = os.lstat(path)
+            if not stat.S_ISREG(info.st_mode):
+                found.append(SourceFile(relative, _refused, _link_problem(relative, info.st_mode)))
+            else:
+                found.append(SourceFile(relative, lambda path=path, info=info: _open_regular(path, info)))
+    return sorted(found, key=lambda source: source.name)
+
+
+def _refused():
+    raise SourceRefused(_("refused"))
 
 
 def iter_zip(archive: zipfile.ZipFile):
     for info in archive.infolist():
         if info.is_dir() or _skip_name(info.filename):
+            continue
+        problem = special_member_problem(info)
+        if problem:
+            yield SourceFile(info.filename, _refused, problem)
             continue
 
         def opener(info=info):
@@ -227,7 +316,36 @@ def _existing_asset(target, kind: str, languages: str) -> Asset | None:
     return candidates.first() if candidates.count() == 1 else None
 
 
-def import_file(source: SourceFile, pattern: re.Pattern, *, dry_run: bool, user=None) -> ImportItem:
+def _sharing(asset: Asset, target) -> tuple[bool, int]:
+    """Whether ``asset`` is linked to anything but ``target``, and how many products other
+    than those ``target`` stands for it reaches through those links."""
+    field_name = "product" if isinstance(target, Product) else "product_model"
+    others = list(
+        asset.links.exclude(**{field_name: target}).values_list(
+            "product_id", "product_model_id", "category_id"
+        )
+    )
+    if not others:
+        return False, 0
+    reached = products_reached(
+        product_ids=[o[0] for o in others],
+        model_ids=[o[1] for o in others],
+        category_ids=[o[2] for o in others],
+    )
+    own = (
+        {target.pk}
+        if isinstance(target, Product)
+        else set(Product.objects.filter(product_model=target).values_list("pk", flat=True))
+    )
+    return True, len(reached - own)
+
+
+def import_file(
+    source: SourceFile, pattern: re.Pattern, *, dry_run: bool, user=None, revise_shared: bool = False
+) -> ImportItem:
+    """Import one file; every outcome, including a refused or broken file, is an item."""
+    if source.problem:
+        return ImportItem(source.name, "failed", source.problem)
     basename = source.name.rsplit("/", 1)[-1]
     match = pattern.match(basename)
     if not match:
@@ -264,7 +382,10 @@ def import_file(source: SourceFile, pattern: re.Pattern, *, dry_run: bool, user=
         return ImportItem(
             source.name, "skipped", _("unknown language “%(lang)s”.") % {"lang": language}, shown_article
         )
-    handle = source.open()
+    try:
+        handle = source.open()
+    except SourceRefused as exc:
+        return ImportItem(source.name, "failed", str(exc), shown_article, kind or "")
     try:
         try:
             validated = validate_file(handle, basename, kind=kind)
@@ -274,63 +395,142 @@ def import_file(source: SourceFile, pattern: re.Pattern, *, dry_run: bool, user=
         if kind == AssetKind.DATASHEET and validated.format.code != "pdf":
             kind = AssetKind.MANUAL
         existing = _existing_asset(target, kind, language)
+        shared, reach = _sharing(existing, target) if existing is not None else (False, 0)
+        if (
+            existing is not None
+            and existing.current_revision
+            and existing.current_revision.sha256 == validated.sha256
+        ):
+            status = "checked" if dry_run else "unchanged"
+            message = (
+                _("identical to the current file of asset %(id)s") % {"id": existing.pk} if dry_run else ""
+            )
+            return ImportItem(source.name, status, message, shown_article, kind, existing.pk)
         if dry_run:
-            verb = (
-                _("would add a revision to asset %(id)s") % {"id": existing.pk}
-                if existing
-                else _("would link")
-            )
-            return ImportItem(
-                source.name, "checked", f"{verb} ({validated.format.label})", shown_article, kind
-            )
-        if existing is not None:
-            if existing.current_revision and existing.current_revision.sha256 == validated.sha256:
-                return ImportItem(source.name, "unchanged", "", shown_article, kind, existing.pk)
-            revision = add_revision(existing, validated, comment=_("Bulk import"), user=user)
             return ImportItem(
                 source.name,
-                "revised",
-                _("revision %(n)s") % {"n": revision.number},
+                "checked",
+                f"{_dry_run_verb(existing, shared, reach, revise_shared)} ({validated.format.label})",
                 shown_article,
                 kind,
-                existing.pk,
+                existing.pk if existing else None,
+                reach if shared else None,
             )
-        result = create_asset(
-            validated,
-            kind=kind,
-            title=_title(shown_article, kind, groups.get("title", "")),
-            languages=[language] if language else [],
-            comment=_("Bulk import"),
-            user=user,
-        )
-        link_asset(result.asset, target)
+        # One transaction per file: the asset, its revision and its links exist together
+        # or not at all (and a file stored for them is removed again).
+        with atomic_with_files():
+            if existing is not None and (not shared or revise_shared):
+                revision = add_revision(existing, validated, comment=_("Bulk import"), user=user)
+                message = _("revision %(n)s") % {"n": revision.number}
+                if shared:
+                    message += " " + _shared_note(existing, reach, revised=True)
+                return ImportItem(
+                    source.name,
+                    "revised",
+                    message,
+                    shown_article,
+                    kind,
+                    existing.pk,
+                    reach if shared else None,
+                )
+            result = create_asset(
+                validated,
+                kind=kind,
+                title=existing.title if existing else _title(shown_article, kind, groups.get("title", "")),
+                description=existing.description if existing else None,
+                languages=[language] if language else [],
+                # A copy of a shared asset keeps its visibility: only the file differs.
+                public=existing.public if existing else True,
+                valid_from=existing.valid_from if existing else None,
+                comment=_("Bulk import"),
+                user=user,
+            )
+            notes = list(result.notes)
+            if existing is not None:
+                field_name = "product" if isinstance(target, Product) else "product_model"
+                AssetLink.objects.filter(
+                    asset=existing, role=DEFAULT_ROLE[AssetKind(kind)], **{field_name: target}
+                ).delete()
+                notes.insert(0, _shared_note(existing, reach, revised=False))
+            link_asset(result.asset, target)
         status = "created" if result.created else "linked"
-        message = " ".join(result.notes)
-        return ImportItem(source.name, status, message, shown_article, kind, result.asset.pk)
+        return ImportItem(
+            source.name,
+            status,
+            " ".join(notes),
+            shown_article,
+            kind,
+            result.asset.pk,
+            reach if shared else None,
+        )
     except ValidationError as exc:
         return ImportItem(source.name, "failed", exc.messages[0], shown_article, kind or "")
     finally:
         handle.close()
 
 
+def _shared_note(asset: Asset, reach: int, *, revised: bool) -> str:
+    values = {"id": asset.pk, "count": reach}
+    if revised:
+        return _("Asset %(id)s is shared: %(count)s other product(s) show the new file too.") % values
+    return (
+        _(
+            "Asset %(id)s is shared with %(count)s other product(s), which keep their file; this "
+            "product now has its own asset (choose “revise shared assets” to change it for all)."
+        )
+        % values
+    )
+
+
+def _dry_run_verb(existing, shared: bool, reach: int, revise_shared: bool) -> str:
+    if existing is None:
+        return _("would link")
+    values = {"id": existing.pk, "count": reach}
+    if not shared:
+        return _("would add a revision to asset %(id)s") % values
+    if revise_shared:
+        return (
+            _("would revise SHARED asset %(id)s: %(count)s other product(s) would show the new file") % values
+        )
+    return (
+        _(
+            "asset %(id)s is shared with %(count)s other product(s): would make a new asset for this "
+            "product (they keep their file)"
+        )
+        % values
+    )
+
+
 def import_assets(
-    path, *, rule: str = DEFAULT_RULE, dry_run: bool = False, user=None, progress=None
+    path,
+    *,
+    rule: str = DEFAULT_RULE,
+    dry_run: bool = False,
+    user=None,
+    progress=None,
+    revise_shared: bool = False,
+    report: ImportReport | None = None,
 ) -> ImportReport:
     """Import a folder or a ZIP archive (a path or an open binary file) and report.
 
     Raises RuleError for a bad rule and ArchiveError for an unsafe archive (then nothing
-    is imported). ``progress`` wraps the iterable of files (e.g. tqdm)."""
+    is imported). ``progress`` wraps the iterable of files (e.g. tqdm). ``revise_shared``:
+    a file may revise an asset other products show too. Pass ``report`` to keep the items
+    done so far if the import is interrupted (the caller can still print them)."""
     pattern = compile_rule(rule)
     name = str(getattr(path, "name", path))
-    report = ImportReport(source=os.path.basename(name) or name, dry_run=dry_run)
+    if report is None:
+        report = ImportReport(source="", dry_run=dry_run)
+    report.source = report.source or os.path.basename(name) or name
+    report.dry_run = dry_run
+    options = {"dry_run": dry_run, "user": user, "progress": progress, "revise_shared": revise_shared}
     if isinstance(path, str | Path) and Path(path).is_dir():
-        sources = list(iter_folder(Path(path)))
-        return _run(report, sources, pattern, dry_run, user, progress)
+        return _run(report, iter_folder(Path(path)), pattern, **options)
     handle = open(path, "rb") if isinstance(path, str | Path) else path  # noqa: SIM115 - closed below
     try:
-        check_zip(handle)
+        check_zip(handle, skip_special=True)
         with zipfile.ZipFile(handle) as archive:
-            return _run(report, list(iter_zip(archive)), pattern, dry_run, user, progress)
+            return _run(report, list(iter_zip(archive)), pattern, **options)
     except zipfile.BadZipFile as exc:
         raise ArchiveError(
             _("%(name)s is not a ZIP archive or folder (%(error)s).") % {"name": name, "error": exc}
@@ -340,8 +540,20 @@ def import_assets(
             handle.close()
 
 
-def _run(report, sources, pattern, dry_run, user, progress):
+def _run(report, sources, pattern, *, dry_run, user, progress, revise_shared):
     iterable = progress(sources) if progress else sources
     for source in iterable:
-        report.items.append(import_file(source, pattern, dry_run=dry_run, user=user))
+        try:
+            item = import_file(source, pattern, dry_run=dry_run, user=user, revise_shared=revise_shared)
+        except Exception as exc:
+            # Whatever breaks on one file (a decoder, storage, the database) is that file's
+            # line in the report; its transaction is rolled back and the next file goes on.
+            logger.exception("bulk import of %s failed", source.name)
+            item = ImportItem(
+                source.name,
+                "failed",
+                _("unexpected error (%(error)s); this file was not imported, the others were.")
+                % {"error": f"{type(exc).__name__}: {exc}"},
+            )
+        report.items.append(item)
     return report

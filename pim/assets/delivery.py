@@ -5,6 +5,11 @@ caching headers, and the delivery mode chosen by ``PIM_ASSET_DELIVERY``:
 - ``x-accel-redirect``: nginx sends the file from an internal location;
 - ``x-sendfile``: Apache (mod_xsendfile) or lighttpd send the file from its path;
 - ``redirect``: a 302 to the storage's URL (a short-lived presigned URL on S3).
+
+Uploaded files are not trusted to be harmless in a browser: every response carries
+``X-Content-Type-Options: nosniff`` and ``Content-Security-Policy: sandbox`` (a file opened
+from our origin runs no script and reaches no cookie), and only images are ever shown
+inline; documents (PDFs with a script the validator missed, anything else) are attachments.
 """
 
 import re
@@ -23,6 +28,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import content_disposition_header, http_date, parse_http_date_safe
 
 CHUNK = 256 * 1024
+# The only content types a download may show inline (in the browser window).
+INLINE_CONTENT_TYPES = {"image/png", "image/jpeg", "image/webp", "image/svg+xml"}
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -80,15 +87,25 @@ def is_full_download(request, size: int) -> bool:
     return parsed is None or (parsed != "unsatisfiable" and parsed[0] == 0)
 
 
+def protect(response, content_type: str = ""):
+    """Headers every response with uploaded or generated file content carries: no type
+    sniffing, and a sandbox (no scripts, an opaque origin without our cookies)."""
+    response["X-Content-Type-Options"] = "nosniff"
+    if content_type == "image/svg+xml":
+        # An SVG opened directly may not even load anything.
+        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    else:
+        response["Content-Security-Policy"] = "sandbox"
+    return response
+
+
 def _common_headers(response, stored: StoredFile, *, inline: bool) -> None:
     response["ETag"] = stored.etag
     response["Last-Modified"] = http_date(stored.last_modified.timestamp())
     response["Cache-Control"] = f"public, max-age={settings.PIM_ASSET_CACHE_MAX_AGE}"
+    inline = inline and stored.content_type in INLINE_CONTENT_TYPES
     response["Content-Disposition"] = content_disposition_header(not inline, stored.filename)
-    response["X-Content-Type-Options"] = "nosniff"
-    if stored.content_type == "image/svg+xml":
-        # Defense in depth: an SVG opened directly may not run anything.
-        response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    protect(response, stored.content_type)
 
 
 def _file_chunks(handle, start: int, length: int):
@@ -129,7 +146,8 @@ def serve(request, stored: StoredFile, *, inline: bool = False, mode: str | None
         return conditional
 
     if mode == "redirect":
-        response = HttpResponseRedirect(_redirect_url(stored))
+        # The storage sends the bytes (with the attachment disposition signed into the URL).
+        response = protect(HttpResponseRedirect(_redirect_url(stored)))
         response["Cache-Control"] = "private, no-store"
         return response
     if mode == "x-accel-redirect":
@@ -151,7 +169,7 @@ def serve(request, stored: StoredFile, *, inline: bool = False, mode: str | None
     if byte_range is not None and not _if_range_allows(request, stored):
         byte_range = None
     if byte_range == "unsatisfiable":
-        response = HttpResponse(status=416)
+        response = protect(HttpResponse(status=416))
         response["Content-Range"] = f"bytes */{stored.size}"
         response["Accept-Ranges"] = "bytes"
         return response

@@ -129,6 +129,7 @@ def _text_head(head: bytes) -> str | None:
     return text if controls <= len(text) // 100 else None
 
 
+_MARKUP = re.compile(rb"<(?:!doctype\s+html|html|head|body|script|iframe)[\s>/]", re.IGNORECASE)
 _DWG = re.compile(rb"^AC(10\d\d|1\.\d\d?|2\.\d\d)")
 _DXF_START = re.compile(r"^\s*(0\s*\r?\n\s*SECTION|999\s*\r?\n)", re.ASCII)
 _IGES_SECTIONS = set("SGDPT")
@@ -210,7 +211,13 @@ def detect_format(fileobj, *, filename: str = "") -> Detection:
 
     if EICAR_SIGNATURE in head[:4096]:
         return Detection(foreign="eicar")
-    if b"%PDF-" in head[:1024]:
+    pdf_at = head[:1024].find(b"%PDF-")
+    if pdf_at == 0 or (pdf_at > 0 and b"<" not in head[:pdf_at]):
+        # The PDF header may follow up to 1 KB of junk, but not markup: an HTML page that
+        # mentions "%PDF-" is HTML. Markup right after the header is a polyglot a browser
+        # may sniff as a page. (Validation then opens the file with PDFium.)
+        if _MARKUP.search(head[:1024]):
+            return Detection(foreign="html")
         return Detection(FORMATS["pdf"])
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return Detection(FORMATS["png"])

@@ -215,6 +215,16 @@ class BulkUploadForm(forms.Form):
     dry_run = forms.BooleanField(
         label=gettext_lazy("Dry run (check and report, store nothing)"), required=False, initial=True
     )
+    revise_shared = forms.BooleanField(
+        label=gettext_lazy("Revise shared assets"),
+        required=False,
+        initial=False,
+        help_text=gettext_lazy(
+            "A file for one product may replace the file of an asset that other products show too; "
+            "they all get the new file. Unchecked, such a file becomes a new asset of that product "
+            "only. The dry run lists these files."
+        ),
+    )
 
     def clean_rule(self):
         rule = self.cleaned_data["rule"]

@@ -369,3 +369,55 @@ class GeneratedDatasheet(models.Model):
 
     def __str__(self):
         return f"{self.product_id} {self.language} {self.content_hash[:8]}"
+
+
+def import_upload_to(instance, filename):
+    return f"bulk-imports/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportJob(models.Model):
+    """A bulk upload too large to import inside the admin request: the archive waits in
+    storage, a background task (``manage.py db_worker``) imports it and keeps the report
+    here, where the admin shows it."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    source_name = models.CharField(_("file"), max_length=255)
+    archive = models.FileField(
+        _("archive"), upload_to=import_upload_to, storage=asset_storage, max_length=255, blank=True
+    )
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    rule = models.CharField(_("naming rule"), max_length=255)
+    dry_run = models.BooleanField(_("dry run"), default=False)
+    revise_shared = models.BooleanField(_("revise shared assets"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("asset import job")
+        verbose_name_plural = _("asset import jobs")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.source_name} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

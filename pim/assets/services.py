@@ -1,14 +1,19 @@
 """The assets API used by the admin, the bulk import, the demo data and other apps.
 
 - :func:`create_asset` validates and stores a file as a new asset, or finds the asset that
-  already has exactly these bytes (by SHA-256) and returns it instead of storing a copy.
+  already has exactly these bytes (by SHA-256) *and the same kind and visibility* and returns
+  it instead of making another asset: storage is deduplicated, visibility never is.
 - :func:`add_revision` replaces an asset's file, keeping the earlier revisions.
 - :func:`link_asset` attaches an asset to a product, product model or category.
 
-Storage writes cannot take part in a database transaction: a file written for a revision
-whose rows then fail is deleted again.
+Storage writes cannot take part in a database transaction: files written inside
+:func:`atomic_with_files` (which :func:`create_asset` and :func:`add_revision` use) are
+deleted again when it rolls back, unless a committed revision holds the same bytes.
 """
 
+import contextlib
+import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -22,8 +27,45 @@ from wagtail.images import get_image_model
 from pim.catalog.localization import clean_localized, localize
 from pim.catalog.models import Category, Product, ProductModel
 
+from .media import unguessable_filename
 from .models import DEFAULT_ROLE, Asset, AssetKind, AssetLink, AssetRevision, LinkRole, asset_storage
 from .validation import ValidatedFile, validate_file
+
+logger = logging.getLogger(__name__)
+
+# Names of the files stored inside the innermost atomic_with_files() block.
+_written_files: ContextVar[list | None] = ContextVar("pim_assets_written_files", default=None)
+
+
+@contextlib.contextmanager
+def atomic_with_files(using=None):
+    """``transaction.atomic()`` that also removes the asset files stored inside it when it
+    rolls back, so a failed import leaves neither rows nor orphaned files. Nested blocks
+    hand their files to the enclosing block when they succeed."""
+    parent = _written_files.get()
+    written: list[str] = []
+    token = _written_files.set(written)
+    try:
+        with transaction.atomic(using=using):
+            yield
+    except BaseException:
+        _written_files.reset(token)
+        _discard_unreferenced(written)
+        raise
+    _written_files.reset(token)
+    if parent is not None:
+        parent.extend(written)
+
+
+def _discard_unreferenced(names) -> None:
+    storage = asset_storage()
+    for name in names:
+        try:
+            # Content-addressed: a revision committed meanwhile may hold the same bytes.
+            if not AssetRevision.objects.filter(file=name).exists():
+                storage.delete(name)
+        except Exception:  # clean-up must not hide the error that caused the rollback
+            logger.warning("could not remove %s after a rollback", name, exc_info=True)
 
 
 @dataclass
@@ -39,9 +81,17 @@ def _validated(file, filename: str | None, kind: str | None) -> ValidatedFile:
     return validate_file(file, filename or getattr(file, "name", "") or "", kind=kind)
 
 
-def find_duplicate(sha256: str) -> Asset | None:
-    """The asset whose current file has exactly these bytes."""
-    return Asset.objects.filter(current_revision__sha256=sha256).select_related("current_revision").first()
+def find_duplicate(sha256: str, *, kind: str, public: bool, valid_from=None) -> Asset | None:
+    """The asset whose current file has exactly these bytes and that is the same kind with
+    the same visibility (``public``, ``valid_from``): only such an asset can stand in for
+    a new upload. An upload that differs in visibility becomes its own asset (sharing the
+    stored bytes), or unchecking “public” would publish it."""
+    return (
+        Asset.objects.filter(current_revision__sha256=sha256, kind=kind, public=public, valid_from=valid_from)
+        .select_related("current_revision")
+        .order_by("pk")
+        .first()
+    )
 
 
 def _store(revision: AssetRevision, validated: ValidatedFile) -> bool:
@@ -58,6 +108,9 @@ def _store(revision: AssetRevision, validated: ValidatedFile) -> bool:
         return False
     validated.content.seek(0)
     revision.file.save(validated.name, validated.content, save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append(revision.file.name)
     return True
 
 
@@ -97,7 +150,9 @@ def _new_revision(asset, validated: ValidatedFile, *, comment: str = "", user=No
 
 def _sync_wagtail_image(asset: Asset, validated: ValidatedFile) -> None:
     """Keep a Wagtail image (renditions, focal point) for raster product images. It holds its
-    own copy of the bytes: Wagtail deletes an image's file with the image."""
+    own copy of the bytes: Wagtail deletes an image's file with the image. The copy gets a
+    random name (renditions are named after it): a name made from the upload, often the
+    article number, would let anyone guess where a draft's picture is stored."""
     if validated.format.code == "svg":
         return
     Image = get_image_model()
@@ -112,7 +167,7 @@ def _sync_wagtail_image(asset: Asset, validated: ValidatedFile) -> None:
         image.renditions.all().delete()
         image.focal_point_x = image.focal_point_y = image.focal_point_width = image.focal_point_height = None
         transaction.on_commit(lambda: image.file.storage.delete(old_name) if old_name else None)
-    image.file = ImageFile(ContentFile(data), name=validated.name)
+    image.file = ImageFile(ContentFile(data), name=unguessable_filename(validated.format.extension))
     image.title = title
     image._set_image_file_metadata()
     image.save()
@@ -121,7 +176,7 @@ def _sync_wagtail_image(asset: Asset, validated: ValidatedFile) -> None:
         asset.save(update_fields=["image"])
 
 
-@transaction.atomic
+@atomic_with_files()
 def create_asset(
     file,
     *,
@@ -138,12 +193,14 @@ def create_asset(
 ) -> CreateResult:
     """Validate ``file`` and store it as a new asset of ``kind``.
 
-    When an asset already has exactly these bytes as its current file it is returned with
-    ``created=False`` (link it instead of storing the file twice). Raises ValidationError.
+    When an asset of this kind and visibility already has exactly these bytes as its
+    current file it is returned with ``created=False`` (link it instead of storing the file
+    twice). Otherwise a new asset is made; identical bytes are still stored only once.
+    Raises ValidationError.
     """
     validated = _validated(file, filename, kind)
     if deduplicate:
-        duplicate = find_duplicate(validated.sha256)
+        duplicate = find_duplicate(validated.sha256, kind=kind, public=public, valid_from=valid_from)
         if duplicate is not None:
             note = _(
                 "%(file)s has the same content as asset “%(asset)s” (revision %(rev)s); linked instead."
@@ -180,7 +237,7 @@ def create_video_link(url: str, *, title, languages=(), public: bool = True) -> 
     )
 
 
-@transaction.atomic
+@atomic_with_files()
 def add_revision(
     asset: Asset, file, *, filename: str | None = None, comment: str = "", user=None
 ) -> AssetRevision:

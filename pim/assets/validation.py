@@ -1,4 +1,5 @@
-"""Validation of uploaded files: name, size, content format, kind, SVG and ZIP safety.
+"""Validation of uploaded files: name, size, content format, kind, SVG and ZIP safety,
+raster images that really decode, PDFs that really parse and run nothing.
 
 Every path that stores a file (admin upload, bulk import, demo data) calls
 :func:`validate_file`; nothing is written before it passed. Messages name the file and say
@@ -133,6 +134,10 @@ def validate_file(fileobj, filename: str, *, kind: str | None = None) -> Validat
     content = fileobj
     if fmt.code == "svg":
         content, notes = _check_svg(fileobj, shown)
+    elif fmt.code in RASTER_FORMATS:
+        _check_raster(fileobj, shown, fmt)
+    elif fmt.code == "pdf":
+        _check_pdf(fileobj, shown)
     elif fmt.code == "zip":
         try:
             check_zip(fileobj)
@@ -174,6 +179,137 @@ def _check_svg(fileobj, shown: str):
     cleaned = svg_safety.sanitize_svg(root)
     note = _("Removed from the SVG: %(found)s.") % {"found": "; ".join(unique[:5])}
     return io.BytesIO(cleaned), [note]
+
+
+# Pillow's name of each raster format we accept.
+RASTER_FORMATS = {"png": "PNG", "jpeg": "JPEG", "webp": "WEBP"}
+
+
+def _check_raster(fileobj, shown: str, fmt: FileFormat) -> None:
+    """Decode the whole image (Pillow's verify, then load): a file that only starts like a
+    JPEG (a JPEG/HTML polyglot, a truncated upload) would otherwise be stored and break
+    the Wagtail image, the thumbnails and every page that shows it."""
+    from PIL import Image
+
+    try:
+        fileobj.seek(0)
+        with Image.open(fileobj) as image:
+            real = image.format
+            image.verify()
+        fileobj.seek(0)
+        with Image.open(fileobj) as image:
+            image.load()
+    except Image.DecompressionBombError:
+        raise _fail(
+            shown,
+            _("the image has too many pixels to be processed safely; scale it down and upload it again."),
+            "image_too_large",
+        ) from None
+    except Exception as exc:  # Pillow raises many types (OSError, SyntaxError, ValueError…)
+        raise _fail(
+            shown,
+            _("the %(format)s cannot be decoded (%(error)s); export it again from the original.")
+            % {"format": fmt.label, "error": exc},
+            "bad_image",
+        ) from None
+    finally:
+        fileobj.seek(0)
+    if real != RASTER_FORMATS[fmt.code]:
+        raise _fail(
+            shown,
+            _("the content starts like a %(format)s but decodes as %(real)s.")
+            % {"format": fmt.label, "real": real},
+            "bad_image",
+        )
+
+
+# PDF actions that run something when the document is opened or clicked. A datasheet, a
+# manual or a certificate needs none of them; a browser's or reader's PDF engine runs them.
+_PDF_ACTIONS = {"/JavaScript": "JavaScript", "/Launch": "Launch"}
+_PDF_MAX_OBJECTS = 1_000_000
+
+
+def _check_pdf(fileobj, shown: str) -> None:
+    """The file must open in PDFium (what the thumbnails use; a PDF-looking HTML page does
+    not) and carry no JavaScript or launch actions (pypdf walks every reachable object,
+    including compressed object streams)."""
+    import pypdfium2 as pdfium
+
+    try:
+        fileobj.seek(0)
+        document = pdfium.PdfDocument(fileobj)  # read through the file, never copied into memory
+        pages = len(document)
+        document.close()
+    except pdfium.PdfiumError as exc:
+        message = str(exc)
+        if "password" in message.lower():
+            text = _("the PDF is password-protected; upload it without a password to open it.")
+        else:
+            text = _("the PDF cannot be opened (%(error)s); export it again from the original.") % {
+                "error": message
+            }
+        raise _fail(shown, text, "bad_pdf") from None
+    finally:
+        fileobj.seek(0)
+    if pages == 0:
+        raise _fail(shown, _("the PDF has no pages."), "bad_pdf")
+    try:
+        found = pdf_active_content(fileobj)
+    except Exception as exc:  # pypdf raises many types on damaged structures
+        raise _fail(
+            shown,
+            _("the PDF structure cannot be checked (%(error)s); export it again from the original.")
+            % {"error": exc},
+            "bad_pdf",
+        ) from None
+    finally:
+        fileobj.seek(0)
+    if found:
+        raise _fail(
+            shown,
+            _(
+                "the PDF contains actions that run code when it is opened or clicked (%(found)s); "
+                "export it again without JavaScript, form scripts or launch actions."
+            )
+            % {"found": ", ".join(found)},
+            "pdf_active_content",
+        )
+
+
+def pdf_active_content(fileobj) -> list[str]:
+    """Names of the active content a PDF holds (``["JavaScript", "Launch"]``), [] for none.
+    Looks at every object reachable from the trailer, so an ``/OpenAction``, page or form
+    field ``/AA``, link annotation or document-level name tree is found wherever it sits."""
+    from pypdf import PdfReader
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    fileobj.seek(0)
+    reader = PdfReader(fileobj, strict=False)
+    if reader.is_encrypted:
+        reader.decrypt("")  # an owner password only (print restrictions) opens with ""
+    found: dict[str, None] = {}
+    seen: set[tuple[int, int]] = set()
+    stack = [value for key, value in reader.trailer.items() if key != "/Encrypt"]
+    while stack and len(seen) < _PDF_MAX_OBJECTS:
+        obj = stack.pop()
+        if isinstance(obj, IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            obj = obj.get_object()
+        if isinstance(obj, DictionaryObject):
+            action = obj.get("/S")
+            if isinstance(action, IndirectObject):
+                action = action.get_object()
+            if isinstance(action, str) and action in _PDF_ACTIONS:
+                found[_PDF_ACTIONS[action]] = None
+            if "/JS" in obj or "/JavaScript" in obj:
+                found["JavaScript"] = None
+            stack.extend(obj.values())
+        elif isinstance(obj, ArrayObject):
+            stack.extend(obj)
+    return list(found)
 
 
 def spooled_copy(fileobj) -> tempfile.SpooledTemporaryFile:

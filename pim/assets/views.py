@@ -10,14 +10,15 @@ from django.views.decorators.http import require_safe
 from pim.catalog.models import Product
 
 from .datasheet import datasheet_for
-from .delivery import StoredFile, is_full_download, serve
+from .delivery import StoredFile, is_full_download, protect, serve
 from .downloads import asset_url, product_links, url_article
 from .filenames import ascii_article
 from .models import Asset, AssetKind, DownloadCount
 from .stats import record_download
 from .zipstream import ZipMember, stream_zip, unique_names
 
-INLINE_FORMATS = {"pdf", "png", "jpeg", "webp", "svg"}
+# Only images open in the browser; documents are attachments (see pim.assets.delivery).
+INLINE_FORMATS = {"png", "jpeg", "webp", "svg"}
 
 
 def _visible_product(article: str) -> Product:
@@ -99,7 +100,7 @@ def datasheet(request, article: str, language: str):
     )
     if request.method == "GET" and is_full_download(request, sheet.size):
         record_download(product=product, kind=DownloadCount.Kind.GENERATED_DATASHEET)
-    return serve(request, stored, inline=True)
+    return serve(request, stored)
 
 
 def product_zip_members(product) -> list[ZipMember]:
@@ -153,5 +154,4 @@ def product_zip(request, article: str):
         response = StreamingHttpResponse(stream_zip(members), content_type="application/zip")
     response["Content-Disposition"] = content_disposition_header(True, filename)
     response["Cache-Control"] = "no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return protect(response)

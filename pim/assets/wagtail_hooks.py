@@ -3,7 +3,13 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
-from . import admin_views
+from . import admin_views, media_views
+
+
+@hooks.register("before_serve_document")
+def hide_unpublished_documents(document, request):
+    # Wagtail serves any document by id and name; the PIM allows only linked ones.
+    return media_views.document_gate(document, request)
 
 
 @hooks.register("register_admin_viewset")
@@ -18,6 +24,7 @@ def register_asset_admin_urls():
         path("revision/<int:revision_id>/download/", admin_views.revision_download, name="revision_download"),
         path("revision/<int:revision_id>/restore/", admin_views.revision_restore, name="revision_restore"),
         path("bulk-upload/", admin_views.bulk_upload, name="bulk_upload"),
+        path("bulk-upload/<int:job_id>/", admin_views.import_job, name="import_job"),
         path("downloads/", admin_views.download_statistics, name="statistics"),
     ]
     return [path("asset-tools/", include((urls, "assets_admin"), namespace="assets_admin"))]

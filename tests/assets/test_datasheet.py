@@ -28,7 +28,7 @@ def test_datasheet_contains_the_product_data_in_each_language(client, product):
     english = client.get(datasheet_url(product, "en"))
     assert english.status_code == 200
     assert english["Content-Type"] == "application/pdf"
-    assert english["Content-Disposition"] == 'inline; filename="KH-100-A_datasheet_en.pdf"'
+    assert english["Content-Disposition"] == 'attachment; filename="KH-100-A_datasheet_en.pdf"'
     pdf = b"".join(english.streaming_content)
     assert pdf.startswith(b"%PDF-")
     text = _text(pdf)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy
 from tqdm import tqdm
 
 from pim.assets.archives import ArchiveError
-from pim.assets.bulk import DEFAULT_RULE, RuleError, import_assets
+from pim.assets.bulk import DEFAULT_RULE, ImportReport, RuleError, import_assets
 
 HELP = gettext_lazy(
     "Import assets from a folder or a ZIP archive of files named after article numbers, "
@@ -31,18 +31,39 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help=gettext_lazy("Validate and report; store nothing.")
         )
+        parser.add_argument(
+            "--revise-shared",
+            action="store_true",
+            help=gettext_lazy(
+                "A file for one product may add a revision to an asset other products show too "
+                "(they all get the new file). Without it such a file becomes a new asset of that product."
+            ),
+        )
 
-    def handle(self, *args, source, rule, dry_run, **options):
+    def handle(self, *args, source, rule, dry_run, revise_shared, **options):
         def progress(items):
             return tqdm(
                 items, desc=_("assets"), unit="file", disable=options["verbosity"] < 1, file=self.stderr
             )
 
+        report = ImportReport(source="", dry_run=dry_run)
         try:
-            report = import_assets(source, rule=rule, dry_run=dry_run, progress=progress)
+            import_assets(
+                source,
+                rule=rule,
+                dry_run=dry_run,
+                progress=progress,
+                revise_shared=revise_shared,
+                report=report,
+            )
         except (RuleError, ArchiveError, FileNotFoundError, IsADirectoryError) as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(report.as_text())
+        finally:
+            # Also when interrupted (Ctrl-C) or broken: what was imported so far is listed.
+            if report.items:
+                self.stdout.write(report.as_text())
+        if not report.items:
+            self.stdout.write(report.as_text())
         counts = report.counts()
         if counts.get("failed"):
             self.stderr.write(
