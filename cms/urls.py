@@ -5,5 +5,6 @@ from . import views
 app_name = "cms"
 
 urlpatterns = [
+    path("", views.home_page, name="home"),
     path("products/<path:article_number>/", views.product_detail, name="product"),
 ]

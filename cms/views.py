@@ -2,10 +2,25 @@ from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from wagtail.views import serve as wagtail_serve
 
+from pim.catalog.models import Product
+
+from . import page_cache
 from .product_detail import build_product_detail, get_public_product, structured_data
 
 
+def _product_page_scopes(request, article_number):
+    # Read before the page is built (see cms.page_cache); any product with this article
+    # number, public or not: when it becomes public, its stamp is replaced.
+    scopes = [page_cache.SITE, page_cache.CATALOG]
+    product_id = Product.objects.by_article_number(article_number).values_list("pk", flat=True).first()
+    if product_id is not None:
+        scopes.append(page_cache.product_scope(product_id))
+    return scopes
+
+
+@page_cache.cache_public_page(_product_page_scopes)
 def product_detail(request, article_number):
     """The public page of one product, at ``/products/<article number>/`` (per language)."""
     product = get_public_product(article_number)
@@ -16,6 +31,7 @@ def product_detail(request, article_number):
         # One URL per product for search engines and bookmarks: 4711abc12 → 4711-ABC.12.
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(f"{canonical_path}?{query}" if query else canonical_path)
+    page_cache.depends_on(request, page_cache.product_scope(product.pk))
     detail = build_product_detail(product)
     return render(
         request,
@@ -26,3 +42,9 @@ def product_detail(request, article_number):
             "structured_data": structured_data(detail, request.build_absolute_uri(canonical_path)),
         },
     )
+
+
+@page_cache.cache_public_page(lambda request: [page_cache.SITE, page_cache.CATALOG, page_cache.LISTING])
+def home_page(request):
+    """The site's root page (Wagtail), cached: it lists the latest products."""
+    return wagtail_serve(request, "")
