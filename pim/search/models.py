@@ -5,7 +5,24 @@ backend, it keeps derived rows beside the catalog: analysed terms, flattened eff
 import uuid
 
 from django.db import models
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+
+from pim.catalog.models import Product
+
+
+class OutboxQuerySet(models.QuerySet):
+    def hidden_product_ids(self, target: str):
+        """Ids of products that ``target``'s index may still count although the catalog no
+        longer shows them: a change is waiting in the outbox and the product is not publicly
+        visible now (unpublished, discontinued, deleted). Searches leave them out of hits,
+        totals and facet counts until the drain has written the change.
+
+        Cheap on the hot path: the outbox is empty or small when the drain keeps up, and each
+        waiting entry is one primary-key probe of the visibility rule (NOT EXISTS, not NOT IN:
+        PostgreSQL hashes NOT IN (subquery) only while every visible id fits in work_mem)."""
+        visible = Product.objects.publicly_visible().filter(pk=OuterRef("product_id"))
+        return self.filter(target=target).filter(~Exists(visible)).values_list("product_id", flat=True)
 
 
 class OutboxEntry(models.Model):
@@ -25,6 +42,8 @@ class OutboxEntry(models.Model):
     attempts = models.PositiveIntegerField(_("failed attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     last_error = models.TextField(_("last error"), blank=True)
+
+    objects = OutboxQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("search outbox entry")

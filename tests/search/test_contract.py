@@ -63,6 +63,37 @@ def test_only_publicly_visible_products_are_found(backend):
     assert found(backend, text="Geheimer Kugelhahn") == set()
 
 
+def test_a_product_hidden_while_the_index_lags_is_not_counted(backend):
+    """Unpublished, its change still in the outbox: not a hit, and not in the total, the facet
+    counts or the counts of a zero-results suggestion either."""
+    from pim.catalog.models import Product
+    from pim.search.indexing import record_changes
+
+    product = Product.objects.get(article_number="4711-ABC.12")
+    Product.objects.filter(pk=product.pk).update(live=False)  # no signals: nothing reaches the index
+    record_changes([product.pk], "unpublished", targets=[backend.name])  # drained after a commit: never
+
+    result = run(backend, families=["valves"])
+    assert "4711-ABC.12" not in articles(result)
+    assert result.total == len(VALVES) - 1 == len(result.hits)
+    assert counts(result.facet("body_material")) == {"brass": 4, "ss316": 2}
+    assert counts(result.facet("approvals")) == {"fda": 1, "atex": 2, "dvgw": 1}
+    assert counts(result.facet("food_grade")) == {"true": 1, "false": 2}
+    assert "datasheet" not in counts(result.facet(kind="downloads"))  # only 4711-ABC.12 has one
+    assert (result.facet("max_pressure").min, result.facet("max_pressure").max) == (10, 40)
+
+    assert run(backend, text="4711-ABC.12").total == 0
+    text = run(backend, text="Kugelhahn")
+    assert text.total == len(text.hits) == len(VALVES) - 1
+    everything = run(backend)
+    assert everything.total == len(VISIBLE) - 1 == len(everything.hits)
+    # a relaxation counts what dropping the selection would find: not the hidden product either
+    nothing = run(backend, families=["valves"], filters=[OptionFilter("approvals", ["fda"])], text="Messing")
+    assert nothing.total == 0
+    relax = {s.drop: s.count for s in nothing.suggestions}
+    assert relax.get("approvals", 0) == run(backend, families=["valves"], text="Messing").total
+
+
 # --- article numbers ------------------------------------------------------------------------------
 @pytest.mark.parametrize("typed", ["4711abc12", "4711-ABC.12", "4711 abc 12", "4711_ABC/12"])
 def test_exact_normalized_article_number_ranks_first(backend, typed):

@@ -26,6 +26,7 @@ from ..models import (
     IndexTerm,
     IndexValue,
     IndexVocabulary,
+    OutboxEntry,
 )
 from ..query import RangeMode, ResolvedFilter, ResolvedQuery, SortOrder, TextQuery
 from ..results import DOWNLOADS
@@ -499,6 +500,7 @@ class DatabaseSearchBackend(BaseSearchBackend):
         base); the hits are the entries with every bit, a facet of a selected attribute counts
         those with every bit but its attribute's own."""
         base = self._base_cte(st, rq, scored=scored)
+        hidden = self._hidden_cte(st)
         selections = self._selections(rq)
         match = _Match([group for group, _queryset in selections])
         names = [st.add(f"search_selection{index}", ("id",), qs) for index, (_g, qs) in enumerate(selections)]
@@ -520,10 +522,18 @@ class DatabaseSearchBackend(BaseSearchBackend):
         st.add(
             match.name,
             ("id", "score", "mask"),
-            f"SELECT b.id, b.score, {mask or 0} FROM {driver}{joins}",
+            f"SELECT b.id, b.score, {mask or 0} FROM {driver}{joins}"
+            f" WHERE b.id NOT IN (SELECT id FROM {hidden})",
             materialized=True,
         )
         return match
+
+    def _hidden_cte(self, st: "_Statement") -> str:
+        """Adds ``search_hidden (id)``: entries the index still holds for products that are no
+        longer visible, their change waiting in the outbox. Hits are checked against the
+        catalog once more anyway; this keeps the total, the facet counts and the suggestions'
+        counts to the same rule while the index lags."""
+        return st.add("search_hidden", ("id",), OutboxEntry.objects.hidden_product_ids(self.name))
 
     # --- engine operations --------------------------------------------------------------------
     def run(self, rq: ResolvedQuery):
@@ -538,15 +548,20 @@ class DatabaseSearchBackend(BaseSearchBackend):
         base = self._base_cte(st, rq, scored=False)
         entries = self._downloads_filter(IndexEntry.objects.all(), rq)
         if not base:
+            entries = entries.exclude(pk__in=OutboxEntry.objects.hidden_product_ids(self.name))
             counts = entries.values("family_id").annotate(n=Count("pk")).values_list("family_id", "n")
             return dict(counts)
+        hidden = self._hidden_cte(st)
         # a join, not ``pk IN (…)``: the planner keeps its estimate of the base's size
         family, entry_id = _column(IndexEntry, "family_id"), _column(IndexEntry, "pk")
-        sql = f"SELECT e.{family}, COUNT(*) FROM {base} b JOIN {_table(IndexEntry)} e ON e.{entry_id} = b.id"
+        sql = (
+            f"SELECT e.{family}, COUNT(*) FROM {base} b JOIN {_table(IndexEntry)} e ON e.{entry_id} = b.id"
+            f" WHERE b.id NOT IN (SELECT id FROM {hidden})"
+        )
         params = []
         if rq.downloads is not None:
             downloads, params = _compiled(entries.values_list("pk"), 1)
-            sql += f" WHERE b.id IN ({downloads})"
+            sql += f" AND b.id IN ({downloads})"
         return dict(st.fetch(f"{sql} GROUP BY e.{family}", params))
 
     def global_numeric_bounds(self, attribute_ids):

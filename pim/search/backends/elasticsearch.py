@@ -34,6 +34,7 @@ from pim.catalog.localization import content_languages
 
 from .. import schema
 from ..documents import document_version
+from ..models import OutboxEntry
 from ..query import RangeMode, ResolvedFilter, ResolvedQuery, SortOrder, TextQuery
 from ..results import DOWNLOADS
 from .base import BackendUnavailable, BaseSearchBackend, FacetSpec, RawFacet, RawResult
@@ -58,6 +59,8 @@ INDEX_LAYOUT = 2
 # A full rebuild with ``SHARDS = "auto"`` gives the index one shard per this many documents (at
 # most one per processor of the node): a single search runs its shards in parallel.
 DOCUMENTS_PER_SHARD = 250_000
+# Elasticsearch's index.max_terms_count: the most values one terms query may carry.
+MAX_TERMS = 65_536
 
 
 def choice_key(attribute_id, value) -> str:
@@ -472,6 +475,7 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
         if self.fallback is not None and time.monotonic() < self._down_until:
             return self._degraded(rq, "Elasticsearch was unreachable moments ago")
         self._local.took = 0.0
+        self._local.hidden = self._hidden_clauses()
         try:
             self._check_layout()
             result = super().run(rq)
@@ -482,6 +486,15 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
                 raise
             self._down_until = time.monotonic() + self.retry_after
             return self._degraded(rq, str(exc))
+        finally:
+            self._local.hidden = []
+
+    def _hidden_clauses(self) -> list[Q]:
+        """Products the index may still hold though the catalog no longer shows them (their
+        change waits in the outbox): left out of hits, totals and facet counts alike, read
+        once per search."""
+        ids = sorted(OutboxEntry.objects.hidden_product_ids(self.name))
+        return [Q("terms", id=ids[start : start + MAX_TERMS]) for start in range(0, len(ids), MAX_TERMS)]
 
     def index_layout(self) -> int | None:
         """The document layout of the live index (None: there is none); indices made before
@@ -648,17 +661,23 @@ class ElasticsearchSearchBackend(BaseSearchBackend):
 
     def _main_query(self, rq: ResolvedQuery, *, with_scoring: bool) -> Q:
         filters = self._base_filters(rq)
+        hidden = getattr(self._local, "hidden", [])
         if not rq.text:
-            return Q("bool", filter=filters)
+            return Q("bool", filter=filters, must_not=hidden)
         condition, scoring = self._text_query(rq.text)
         if not with_scoring:
-            return Q("bool", filter=[*filters, condition])
+            return Q("bool", filter=[*filters, condition], must_not=hidden)
         if len(rq.text.words) <= 1:
             # With at most one word, a document matches the condition exactly when it matches
             # one of the scoring clauses: match and score in one pass (the same scores; the
             # expensive fuzzy and prefix clauses are evaluated once, not twice).
-            return Q("bool", filter=filters, must=[Q("bool", should=scoring, minimum_should_match=1)])
-        return Q("bool", filter=[*filters, condition], should=scoring)
+            return Q(
+                "bool",
+                filter=filters,
+                must=[Q("bool", should=scoring, minimum_should_match=1)],
+                must_not=hidden,
+            )
+        return Q("bool", filter=[*filters, condition], should=scoring, must_not=hidden)
 
     def _sort(self, rq: ResolvedQuery) -> list:
         sort = rq.sort
