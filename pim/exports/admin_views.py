@@ -36,6 +36,7 @@ from .models import (
     RunStatus,
     RunTrigger,
 )
+from .runs import reap_dead_runs
 from .scheduling import queue_run
 
 # -- channels ------------------------------------------------------------------------------
@@ -137,6 +138,7 @@ class StartRunForm(forms.Form):
 
 @permission_required("exports.view_exportrun")
 def run_index(request):
+    reap_dead_runs()  # the list shows dead runs as failed, not as running forever
     runs = ExportRun.objects.select_related("channel", "started_by").order_by("-queued_at", "-pk")
     channel = None
     if request.GET.get("channel"):
@@ -152,6 +154,7 @@ def run_index(request):
 
 @permission_required("exports.view_exportrun")
 def run_detail(request, pk):
+    reap_dead_runs()
     run = get_object_or_404(ExportRun.objects.select_related("channel", "started_by", "receiver"), pk=pk)
     issues = run.issues.all()[:500]
     return TemplateResponse(

@@ -408,6 +408,20 @@ class ExportRun(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     error_product = models.CharField(_("product that caused the error"), max_length=64, blank=True)
+    heartbeat_at = models.DateTimeField(
+        _("last sign of life"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Renewed while the run writes; a running run whose heartbeat is too old is marked failed."
+        ),
+    )
+    temp_path = models.CharField(
+        _("temporary file"),
+        max_length=500,
+        blank=True,
+        help_text=_("The file being written; removed when a dead run is cleaned up."),
+    )
 
     class Meta:
         verbose_name = _("export run")
@@ -547,6 +561,28 @@ class ProductChange(models.Model):
         return f"{self.article_number} {self.reason} {self.changed_at:%Y-%m-%d %H:%M}"
 
 
+class ExportedProduct(models.Model):
+    """A product a run of the channel has written (as a product, not a deletion): what its
+    receivers may have. Deltas announce deletions only for these, so the article number of
+    a product a receiver never got (a draft, a product of another channel) never reaches it."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    product_id = models.BigIntegerField()
+    first_run = models.ForeignKey(
+        ExportRun, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("exported product")
+        verbose_name_plural = _("exported products")
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "product_id"], name="exported_product_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.channel_id}: {self.product_id}"
+
+
 class ProductCompleteness(models.Model):
     """Completeness of one product for one channel and language (kept current by signals)."""
 
@@ -568,3 +604,20 @@ class ProductCompleteness(models.Model):
 
     def __str__(self):
         return f"{self.product_id} {self.channel_id} {self.language}: {self.score}%"
+
+
+class PendingCompleteness(models.Model):
+    """A product whose stored completeness must be recomputed: written in the transaction of
+    the change, so no recompute is lost; removed by the recompute task once it is done, unless
+    a newer change (another ``token``) arrived meanwhile (see :mod:`pim.exports.completeness`)."""
+
+    product_id = models.BigIntegerField(unique=True)
+    token = models.UUIDField()
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("pending completeness recompute")
+        verbose_name_plural = _("pending completeness recomputes")
+
+    def __str__(self):
+        return f"{self.product_id} {self.changed_at:%Y-%m-%d %H:%M}"

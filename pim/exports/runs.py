@@ -1,6 +1,12 @@
 """Export runs: write a channel's file to a temporary file, publish it atomically, keep the
 history.
 
+A run renews its heartbeat with every batch it writes. A run whose worker died (killed,
+out of memory, machine restarted) stops renewing it: :func:`reap_dead_runs`, called by the
+scheduler and before every run, marks it failed, removes its temporary file, and so lets the
+channel's schedule go on. A run that was reaped but is in fact still alive notices it at its
+next heartbeat and stops without publishing.
+
 An export that fails half-way leaves the previously published file untouched (the new one
 is only moved into place with ``os.replace`` once complete) and records the error with the
 product being written. Products a channel or format cannot take are skipped and listed
@@ -12,11 +18,13 @@ import logging
 import os
 import tempfile
 import traceback
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +40,58 @@ ISSUE_BATCH = 500
 
 class ExportError(Exception):
     """An export could not be written; the message says why and how to fix it."""
+
+
+class RunAbandoned(Exception):
+    """The run was marked failed by :func:`reap_dead_runs` while it was still writing."""
+
+
+def reap_dead_runs(now=None) -> list[ExportRun]:
+    """Mark failed the running runs without a heartbeat for PIM_EXPORT_RUN_TIMEOUT_SECONDS
+    and the queued runs no worker started within PIM_EXPORT_QUEUED_TIMEOUT_SECONDS; remove
+    their temporary files. Returns the runs marked failed."""
+    now = now or timezone.now()
+    run_timeout = settings.PIM_EXPORT_RUN_TIMEOUT_SECONDS
+    queued_timeout = settings.PIM_EXPORT_QUEUED_TIMEOUT_SECONDS
+    dead = ExportRun.objects.annotate(alive_at=Coalesce("heartbeat_at", "started_at", "queued_at")).filter(
+        Q(status=RunStatus.RUNNING, alive_at__lt=now - timedelta(seconds=run_timeout))
+        | Q(status=RunStatus.QUEUED, queued_at__lt=now - timedelta(seconds=queued_timeout))
+    )
+    reaped = []
+    for run in dead:
+        if run.status == RunStatus.RUNNING:
+            error = _(
+                "The export worker stopped: no heartbeat since %(time)s (the limit is %(seconds)s "
+                "seconds). The run was marked failed and its temporary file removed; start the "
+                "export again, or let the schedule start the next one."
+            ) % {"time": _local(run.alive_at), "seconds": run_timeout}
+        else:
+            error = _(
+                "No worker started this run since it was queued at %(time)s (the limit is %(seconds)s "
+                "seconds). Check that “manage.py db_worker” runs, then start the export again."
+            ) % {"time": _local(run.queued_at), "seconds": queued_timeout}
+        # Only if nobody finished or renewed it in the meantime.
+        claimed = ExportRun.objects.filter(
+            pk=run.pk, status=run.status, heartbeat_at=run.heartbeat_at
+        ).update(status=RunStatus.FAILED, finished_at=now, error=error)
+        if not claimed:
+            continue
+        _remove_temp_file(run)
+        logger.warning("export run %s of %s marked failed: %s", run.pk, run.channel_id, error)
+        run.refresh_from_db()
+        reaped.append(run)
+    return reaped
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).isoformat(timespec="seconds") if moment else "?"
+
+
+def _remove_temp_file(run: ExportRun) -> None:
+    if run.temp_path:
+        Path(run.temp_path).unlink(missing_ok=True)
+        ExportRun.objects.filter(pk=run.pk).update(temp_path="")
+        run.temp_path = ""
 
 
 def create_run(
@@ -89,9 +149,19 @@ class _Progress:
 
     def advance(self, count: int) -> None:
         self.run.processed += count
-        ExportRun.objects.filter(pk=self.run.pk).update(processed=F("processed") + count)
+        self.beat(processed=F("processed") + count)
         if self.callback:
             self.callback(count, self.run.total)
+
+    def beat(self, **fields) -> None:
+        """Renew the heartbeat (with ``fields``); stop if the run was given up meanwhile."""
+        now = timezone.now()
+        renewed = ExportRun.objects.filter(pk=self.run.pk, status=RunStatus.RUNNING).update(
+            heartbeat_at=now, **fields
+        )
+        if not renewed:
+            raise RunAbandoned()
+        self.run.heartbeat_at = now
 
     def skip(self, record, messages) -> None:
         self.run.skipped_count += 1
@@ -122,6 +192,7 @@ def _items(run: ExportRun, context: ExportContext, writer, progress: _Progress, 
         progress.set_total(delta.delta_total(run.channel, run.since, run.kind))
         batches = delta.iter_delta_records(context, run.since, run.kind)
     for size, records in batches:
+        written = []
         for record in records:
             problems = context.completeness_problems(record) + writer.problems(record)
             if problems:
@@ -133,7 +204,12 @@ def _items(run: ExportRun, context: ExportContext, writer, progress: _Progress, 
                 run.deleted_count += 1
             else:
                 run.product_count += 1
+                written.append(record.product.pk)
         state["current"] = ""
+        # Per batch, not at the end, so memory stays flat. A run that fails afterwards leaves
+        # rows for products no receiver got from it: at worst the deletion of a product that
+        # was public in this channel's scope is announced, never one of a draft.
+        delta.remember_exported(run.channel, run, written)
         progress.advance(size)
 
 
@@ -163,12 +239,14 @@ def execute_run(
     records them (status, error, error_product, issues). ``out_class`` swaps the XML output
     (the benchmark builds the same document as one in-memory tree with it)."""
     channel = run.channel
+    reap_dead_runs()
     now = timezone.now()
     run.status = RunStatus.RUNNING
     run.started_at = now
     run.snapshot_at = now
+    run.heartbeat_at = now
     run.catalog_version, prev_version = _version_numbers(run)
-    run.save(update_fields=["status", "started_at", "snapshot_at", "catalog_version"])
+    run.save(update_fields=["status", "started_at", "snapshot_at", "heartbeat_at", "catalog_version"])
     progress = _Progress(run, progress_callback)
     state = {"current": ""}
     temp_path = None
@@ -190,6 +268,8 @@ def execute_run(
             dir=destination.parent, prefix=f".{destination.name}.", suffix=".tmp", delete=False
         )
         temp_path = Path(handle.name)
+        run.temp_path = str(temp_path)
+        progress.beat(temp_path=run.temp_path)  # so a dead run's file can be found and removed
         with handle:
             writer.write(handle, _items(run, context, writer, progress, state))
         progress.flush()
@@ -197,6 +277,7 @@ def execute_run(
         if written == 0 and writer.requires_items:
             temp_path.unlink()
             temp_path = None
+            run.temp_path = ""
             if run.kind == RunKind.FULL:
                 raise ExportError(
                     _(
@@ -207,8 +288,10 @@ def execute_run(
             # An empty delta: nothing changed, nothing to publish.
             return _finish(run, RunStatus.SUCCEEDED)
         run.sha256, run.size_bytes = _sha256_of(temp_path)
+        progress.beat()  # still ours: a run given up as dead publishes nothing
         os.replace(temp_path, destination)
         temp_path = None
+        run.temp_path = ""
         if output:
             run.output_path = str(destination)
         else:
@@ -220,10 +303,17 @@ def execute_run(
             _finish(run, RunStatus.SUCCEEDED)
         _apply_retention(channel)
         return run
+    except RunAbandoned:
+        # reap_dead_runs marked it failed (and said why); only our file is left to remove
+        if temp_path is not None:
+            temp_path.unlink(missing_ok=True)
+        run.refresh_from_db()
+        return run
     except Exception as exc:  # the run records every failure; nothing half-written is kept
         progress.flush()
         if temp_path is not None and temp_path.exists():
             temp_path.unlink()
+        run.temp_path = ""
         run.error_product = state["current"][:64]
         if isinstance(exc, ExportError):
             run.error = str(exc)

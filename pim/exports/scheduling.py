@@ -5,12 +5,14 @@ from datetime import timedelta
 from django.db import transaction
 
 from .models import SCHEDULE_SECONDS, Channel, ExportRun, RunKind, RunStatus, RunTrigger, Schedule
-from .runs import create_run
+from .runs import create_run, reap_dead_runs
 
 
 def due_channels(now):
     """Active scheduled channels whose last full run is older than their interval and that
-    have no run waiting or running."""
+    have no run waiting or running (runs whose worker died are marked failed first, so
+    they do not hold the schedule up)."""
+    reap_dead_runs()
     for channel in Channel.objects.filter(active=True).exclude(schedule=Schedule.OFF):
         runs = ExportRun.objects.filter(channel=channel, kind=RunKind.FULL)
         if runs.filter(status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).exists():

@@ -1,28 +1,24 @@
 """Listeners to catalog changes: the change log deltas are computed from, and completeness
 recomputation (on commit, as a background task)."""
 
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from pim.catalog.signals import demo_catalog_built, products_changed
+from pim.task_queue import enqueue_once_on_commit
 
 from . import delta
 from .models import Channel, ChannelRequirement
-
-
-def _recompute_on_commit(product_ids) -> None:
-    from .completeness import schedule_recompute
-
-    ids = list(product_ids)
-    transaction.on_commit(lambda: schedule_recompute(ids))
 
 
 @receiver(products_changed)
 def _on_products_changed(sender, product_ids, reason, **kwargs):
     delta.record_changes(product_ids, reason)
     if reason != "deleted":
-        _recompute_on_commit(product_ids)
+        from .completeness import schedule_recompute
+
+        # Pending in this transaction, the task queued after the commit (at most one waits).
+        schedule_recompute(product_ids)
 
 
 @receiver(post_delete, sender="catalog.Product")
@@ -39,9 +35,11 @@ def _on_requirements_changed(sender, instance, raw=False, **kwargs):
     if raw:
         return
     channel_id = instance.pk if sender is Channel else instance.channel_id
-    from .completeness import schedule_channel_recompute
+    from .tasks import recompute_channel_completeness
 
-    transaction.on_commit(lambda: schedule_channel_recompute(channel_id))
+    # One full recompute per channel, queued after the commit unless one already waits:
+    # saving a channel with its requirements fires this once per row.
+    enqueue_once_on_commit(recompute_channel_completeness, channel_id)
 
 
 @receiver(demo_catalog_built)

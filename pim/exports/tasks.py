@@ -17,10 +17,15 @@ def run_export_task(run_id: int) -> str:
 
 
 @task()
-def recompute_completeness(product_ids: list[int]) -> int:
-    from .completeness import recompute
+def recompute_completeness(product_ids: list[int] | None = None) -> int:
+    """Recompute every pending product (see :func:`~pim.exports.completeness.drain_pending`);
+    returns how many were handled. ``product_ids``: tasks queued before the pending table
+    existed carry their products; they are recorded as pending first."""
+    from .completeness import drain_pending, mark_pending
 
-    return recompute(product_ids)
+    if product_ids:
+        mark_pending(product_ids)
+    return drain_pending()
 
 
 @task()

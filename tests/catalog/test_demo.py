@@ -371,6 +371,49 @@ class TestDemoCatalog:
         call_command("demo_catalog", products=30, reset=True, seed=3, verbosity=0)
         assert demo_products().count() == 30
 
+    def test_command_queues_a_bounded_number_of_tasks(
+        self, demo, settings, django_capture_on_commit_callbacks
+    ):
+        """The build saves hundreds of assets, images and categories: Wagtail's reference
+        index and admin search index are updated once at the end, not by a task per save,
+        and completeness by one recompute task plus one per demo channel."""
+        from django.contrib.contenttypes.models import ContentType
+        from django_tasks_db.models import DBTaskResult
+        from wagtail.images import get_image_model
+        from wagtail.models import ReferenceIndex
+        from wagtail.search.models import IndexEntry
+
+        from pim.assets.models import Asset
+        from pim.exports.models import Channel
+
+        call_command("rebuild_references_index", verbosity=0)  # whatever earlier tests left
+        settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+        DBTaskResult.objects.all().delete()
+        with django_capture_on_commit_callbacks(execute=True):  # the command's commits
+            call_command("demo_catalog", products=120, reset=True, verbosity=0)
+
+        queued = Counter(DBTaskResult.objects.values_list("task_path", flat=True))
+        channels = Channel.objects.count()
+        assert queued["pim.exports.tasks.recompute_completeness"] == 1
+        assert queued["pim.exports.tasks.recompute_channel_completeness"] == channels
+        assert queued["pim.search.tasks.drain_search_outbox"] <= 1
+        assert sum(queued.values()) <= channels + 2  # nothing per product, asset or image
+        # ... and the indexes those tasks would have updated are current: as a full rebuild
+        # of the reference index leaves them, with every image in the admin search index
+        kinds = [ContentType.objects.get_for_model(model) for model in (Asset, Category, get_image_model())]
+
+        def references():
+            rows = ReferenceIndex.objects.filter(base_content_type__in=kinds)
+            return set(rows.values_list("base_content_type", "object_id", "to_content_type", "to_object_id"))
+
+        after_build = references()
+        assert after_build
+        call_command("rebuild_references_index", verbosity=0)
+        assert references() == after_build
+        images = get_image_model().objects.all()
+        assert images.exists()
+        assert IndexEntry.objects.filter(content_type=kinds[2]).count() == images.count()
+
     def test_command_names_the_import_when_classes_are_missing(self, demo):
         reset_demo_catalog()
         with pytest.raises(CommandError, match="import_etim --demo-subset"):

@@ -114,6 +114,7 @@ def test_etim_mime_goes_into_udx(catalog, export_root, monkeypatch):
 def test_etim_deltas_are_valid(catalog, export_root, settings):
     settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
     channel = make_channel(ExportFormat.BMECAT_2005_ETIM)
+    export(channel)  # what the receiver has: deletions are announced for these only
     since = timezone.now()
     deleted = make_changes(catalog, since)
     run = export(channel, kind=RunKind.DELTA, since=since)
@@ -161,6 +162,7 @@ def test_bmecat12_short_description_is_cut_to_80_characters(catalog, export_root
 def test_bmecat12_deltas_are_valid(catalog, export_root, settings):
     settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
     channel = make_channel(ExportFormat.BMECAT_12)
+    export(channel)  # what the receiver has: deletions are announced for these only
     since = timezone.now()
     deleted = make_changes(catalog, since)
     run = export(channel, kind=RunKind.DELTA, since=since)

@@ -10,8 +10,17 @@ from django.utils.http import http_date
 
 from pim.catalog.models import Lifecycle, Product
 from pim.catalog.signals import notify
-from pim.exports.models import ExportFormat, ExportRun, ProductChange, ReceiverToken, RunKind, RunTrigger
-from pim.exports.runs import run_export
+from pim.exports.models import (
+    ExportFormat,
+    ExportRun,
+    ProductChange,
+    ReceiverToken,
+    RunKind,
+    RunStatus,
+    RunTrigger,
+)
+from pim.exports.runs import execute_run, run_export
+from tests.factories import make_product
 
 from .conftest import assert_valid, make_channel
 
@@ -101,14 +110,58 @@ def test_delta_overlap_catches_changes_committed_late(catalog, export_root, sett
 
 def test_never_published_products_are_not_sent_as_deletions(catalog, export_root, settings):
     settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
+    channel = make_channel(ExportFormat.JSONL)
+    run_export(channel)  # KH-OLD is discontinued: not in it, so no receiver can have it
+    old = catalog.products["discontinued"]
+    Product.objects.filter(pk=old.pk).update(lifecycle=Lifecycle.ACTIVE)
+    run_export(channel)  # now it is: from here on receivers may have it
+    Product.objects.filter(pk=old.pk).update(lifecycle=Lifecycle.DISCONTINUED)
     since = timezone.now()
     Product.objects.filter(pk=catalog.products["draft"].pk).update(updated_at=timezone.now())
-    Product.objects.filter(pk=catalog.products["discontinued"].pk).update(
-        updated_at=timezone.now(), first_published_at=since - timedelta(days=30)
-    )
-    run = run_export(make_channel(ExportFormat.JSONL), kind=RunKind.DELTA, since=since)
+    Product.objects.filter(pk=old.pk).update(updated_at=timezone.now())
+    run = run_export(channel, kind=RunKind.DELTA, since=since)
     lines = run.file_path().read_text().splitlines()
     assert lines == ['{"action": "delete", "article_number": "KH-OLD"}']
+
+
+def _all_delta_text(channel, since) -> str:
+    """Everything a delta since ``since`` says (no file: nothing)."""
+    run = run_export(channel, kind=RunKind.DELTA, since=since)
+    path = run.file_path()
+    return path.read_text() if path else ""
+
+
+def test_deltas_never_name_products_the_receiver_could_not_have(catalog, export_root, settings):
+    """A draft created and deleted, a product never public, a product of another channel's
+    scope: none of their article numbers reaches a receiver, as deletion or otherwise."""
+    settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
+    channel = make_channel(ExportFormat.JSONL, code="ball-shop")
+    bmecat = make_channel(ExportFormat.BMECAT_2005, code="ball-bmecat")
+    for each in (channel, bmecat):
+        each.categories.set([catalog.categories["ball"]])
+        run_export(each)
+    before = timezone.now() - timedelta(seconds=1)
+
+    # a draft in the channel's scope, created and deleted
+    draft = make_product(catalog.family, article_number="SECRET-DRAFT", name={"en": "Draft"}, live=False)
+    draft.categories.set([catalog.categories["ball"]])
+    draft.delete()
+    # a product that was never public, unpublished (the event) and then deleted
+    hidden = catalog.products["draft"]
+    hidden.categories.set([catalog.categories["ball"]])
+    notify([hidden.pk], "unpublished")
+    hidden.delete()
+    # a public product of another scope (fittings), deleted: this channel never sent it
+    catalog.products["english_only"].delete()
+    # and one this channel did send, deleted: the receiver must hear of it
+    catalog.products["psi"].delete()
+
+    for each, kind in ((channel, RunKind.DELTA), (bmecat, RunKind.DELTA), (bmecat, RunKind.PRICES)):
+        run = run_export(each, kind=kind, since=before)
+        text = run.file_path().read_text() if run.file_path() else ""
+        for secret in ("SECRET-DRAFT", "KH-DRAFT", "KH-300"):
+            assert secret not in text, f"{secret} leaked into a {kind} delta of {each.code}"
+    assert '{"action": "delete", "article_number": "KH-200"}' in _all_delta_text(channel, before)
 
 
 # -- pulls --------------------------------------------------------------------------------
@@ -230,3 +283,122 @@ def test_pull_never_serves_discontinued_or_drafts(client, channel, token, catalo
     content = body(pull(client, channel, secret))
     assert b"KH-200" not in content  # not as a product, not as a reference target
     assert b"KH-DRAFT" not in content and b"Secret draft" not in content
+
+
+@pytest.mark.parametrize("since", ["2026-13-45", "2026-02-30T10:00:00", "2026-02-30", "2026-01-01T25:00"])
+def test_pull_answers_impossible_moments_with_400(client, channel, token, since):
+    _row, secret = token
+    run_export(channel)
+    response = pull(client, channel, secret, since=since)
+    assert response.status_code == 400
+    message = response.json()["error"]
+    assert since in message and "ISO 8601" in message and "2025-03-01T08:00:00+01:00" in message
+
+
+def test_wrong_tokens_are_limited_per_client_address(client, channel, token, settings):
+    settings.PIM_EXPORT_PULL_MAX_FAILURES = 3
+    settings.PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS = 60
+    _row, secret = token
+    run_export(channel)
+    assert [pull(client, channel, f"guess-{n}").status_code for n in range(3)] == [401, 401, 401]
+    response = pull(client, channel, "guess-4")
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 61
+    assert "wrong token" in response.json()["error"]
+    # locked out, whatever it sends now, until the window ends
+    assert pull(client, channel, secret).status_code == 429
+    # another client address is not affected; requests without a token are not guesses
+    other = client.get(
+        reverse("exports:pull", args=[channel.code]),
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        REMOTE_ADDR="192.0.2.7",
+    )
+    assert other.status_code == 200
+    for _ in range(5):
+        assert (
+            client.get(reverse("exports:pull", args=[channel.code]), REMOTE_ADDR="192.0.2.8").status_code
+            == 401
+        )
+    assert pull_from(client, channel, secret, "192.0.2.8").status_code == 200
+
+
+def pull_from(client, channel, secret, address, **params):
+    return client.get(
+        reverse("exports:pull", args=[channel.code]),
+        params,
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["W/{etag}", "{etag}", '"other", W/{etag}', '"a",{etag} , "b"', "*"],
+)
+def test_pull_honours_weak_etags_lists_and_star(client, channel, token, header):
+    _row, secret = token
+    run = run_export(channel)
+    etag = f'"{run.sha256}"'
+    response = client.get(
+        reverse("exports:pull", args=[channel.code]),
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_IF_NONE_MATCH=header.format(etag=etag),
+    )
+    assert response.status_code == 304
+    assert response["ETag"] == etag
+    stale = client.get(
+        reverse("exports:pull", args=[channel.code]),
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_IF_NONE_MATCH='W/"stale", "older"',
+    )
+    assert stale.status_code == 200
+
+
+def test_a_delta_since_before_the_latest_full_file_is_that_file(client, channel, token):
+    """since=1970-01-01 builds nothing: the receiver gets the published full file."""
+    row, secret = token
+    full = run_export(channel)
+    runs_before = ExportRun.objects.count()
+    response = pull(client, channel, secret, since="1970-01-01")
+    assert response.status_code == 200
+    assert response["X-Export-Kind"] == "full" and response["ETag"] == f'"{full.sha256}"'
+    assert body(response) == full.file_path().read_bytes()
+    assert ExportRun.objects.count() == runs_before
+    row.refresh_from_db()
+    assert row.last_pull_at == full.snapshot_at  # its next since=last starts there
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Tasks are stored, not run: as with db_worker between two requests."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+def test_a_delta_to_build_is_built_by_the_worker(client, channel, token, settings, catalog, queued_tasks):
+    settings.PIM_EXPORT_DELTA_OVERLAP_SECONDS = 0
+    settings.PIM_EXPORT_PULL_RETRY_AFTER_SECONDS = 7
+    _row, secret = token
+    run_export(channel)
+    since = timezone.now()
+    Product.objects.filter(pk=catalog.products["full"].pk).update(updated_at=timezone.now())
+
+    response = pull(client, channel, secret, since=since.isoformat())
+    assert response.status_code == 202 and response["Retry-After"] == "7"
+    run = ExportRun.objects.get(kind=RunKind.DELTA)
+    assert run.status == RunStatus.QUEUED and response.json()["run"] == run.pk
+    # asking again does not queue another build
+    assert pull(client, channel, secret, since=since.isoformat()).status_code == 202
+    # nor does a receiver asking for another moment meanwhile
+    other = pull(client, channel, secret, since=(since + timedelta(seconds=1)).isoformat())
+    assert other.status_code == 429 and other["Retry-After"] == "7"
+    assert ExportRun.objects.filter(kind=RunKind.DELTA).count() == 1
+
+    execute_run(run)  # the worker
+    response = pull(client, channel, secret, since=since.isoformat())
+    assert response.status_code == 200 and response["X-Export-Kind"] == "delta"
+    run.refresh_from_db()
+    assert body(response) == run.file_path().read_bytes()
+    # the same moment again within the reuse time: the same file, still no new build
+    again = pull(client, channel, secret, since=since.isoformat())
+    assert again.status_code == 200 and again["ETag"] == f'"{run.sha256}"'
+    assert ExportRun.objects.filter(kind=RunKind.DELTA).count() == 1

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from pim.exports import bmecat
+from pim.exports import bmecat, runs, source
 from pim.exports.models import ExportFormat, ExportRun, RunKind, RunStatus, RunTrigger, Schedule
 from pim.exports.runs import create_run, execute_run, run_export
 from pim.exports.scheduling import due_channels, queue_run
@@ -115,8 +115,12 @@ def test_export_channel_command(catalog, export_root, tmp_path, capsys):
 
     with pytest.raises(CommandError, match="No channel “nope”. Channels: shop"):
         call_command("export_channel", "nope")
-    with pytest.raises(CommandError, match="not an ISO date"):
+    with pytest.raises(CommandError, match="not a valid ISO 8601 date"):
         call_command("export_channel", "shop", "--since", "yesterday")
+    # well-formed but impossible moments: a clear error, not a traceback
+    for impossible in ("2026-13-45", "2026-02-30T10:00:00"):
+        with pytest.raises(CommandError, match=f"--since: “{impossible}” is not a valid ISO 8601 date"):
+            call_command("export_channel", "shop", "--since", impossible)
     with pytest.raises(CommandError, match="needs --since"):
         call_command("export_channel", "shop", "--prices-only")
     with pytest.raises(CommandError, match="price"):
@@ -183,3 +187,98 @@ def test_discontinued_products_are_never_exported_even_if_a_channel_asks(catalog
     channel = make_channel(ExportFormat.JSONL, lifecycles="active,phase_out,discontinued")
     run = run_export(channel)
     assert "KH-OLD" not in run.file_path().read_text()
+
+
+# -- runs whose worker died ----------------------------------------------------------------
+
+
+def _dead_run(channel, export_root, *, heartbeat_age: timedelta) -> tuple[ExportRun, object]:
+    """A run left "running" by a killed worker: old heartbeat, half-written temporary file."""
+    run = create_run(channel, trigger=RunTrigger.SCHEDULE)
+    directory = export_root / channel.code
+    directory.mkdir(parents=True, exist_ok=True)
+    temp = directory / f".{channel.code}-20260101-000000-{run.pk}-full.xml.abc123.tmp"
+    temp.write_text("<BMECAT half written")
+    moment = timezone.now() - heartbeat_age
+    ExportRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.RUNNING,
+        started_at=moment - timedelta(minutes=5),
+        snapshot_at=moment - timedelta(minutes=5),
+        heartbeat_at=moment,
+        temp_path=str(temp),
+    )
+    return ExportRun.objects.get(pk=run.pk), temp
+
+
+def test_a_dead_run_is_failed_and_the_schedule_resumes(
+    catalog, export_root, settings, django_capture_on_commit_callbacks
+):
+    settings.PIM_EXPORT_RUN_TIMEOUT_SECONDS = 600
+    channel = make_channel(code="daily", schedule=Schedule.DAILY)
+    dead, temp = _dead_run(channel, export_root, heartbeat_age=timedelta(minutes=11))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("export_scheduled")
+
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED and dead.finished_at is not None
+    assert "worker stopped: no heartbeat since" in dead.error
+    assert timezone.localtime(dead.heartbeat_at).isoformat(timespec="seconds") in dead.error
+    assert not temp.exists() and dead.temp_path == ""
+    # the schedule went on: a new run was queued and executed
+    new = ExportRun.objects.filter(channel=channel).exclude(pk=dead.pk).get()
+    assert new.status == RunStatus.SUCCEEDED and new.published
+    assert new.heartbeat_at is not None and new.temp_path == ""
+
+
+def test_a_live_run_is_left_alone(catalog, export_root, settings):
+    settings.PIM_EXPORT_RUN_TIMEOUT_SECONDS = 600
+    channel = make_channel(code="daily", schedule=Schedule.DAILY)
+    alive, temp = _dead_run(channel, export_root, heartbeat_age=timedelta(minutes=2))
+    assert list(due_channels(timezone.now())) == []  # its run is still going
+    alive.refresh_from_db()
+    assert alive.status == RunStatus.RUNNING and temp.exists()
+
+
+def test_the_next_export_cleans_up_a_dead_run(catalog, export_root, settings):
+    settings.PIM_EXPORT_RUN_TIMEOUT_SECONDS = 60
+    channel = make_channel()
+    dead, temp = _dead_run(channel, export_root, heartbeat_age=timedelta(minutes=5))
+    run = run_export(channel)
+    assert run.status == RunStatus.SUCCEEDED
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED and not temp.exists()
+    assert not list((export_root / channel.code).glob(".*.tmp"))
+
+
+def test_a_run_given_up_as_dead_stops_without_publishing(catalog, export_root, settings, monkeypatch):
+    """A worker that was only slow, not dead, notices at its next heartbeat and stops."""
+    settings.PIM_EXPORT_RUN_TIMEOUT_SECONDS = 60
+    channel = make_channel(ExportFormat.JSONL)
+    good = run_export(channel)
+    original = source.ExportContext.load
+
+    def slow_load(self, ids, **kwargs):
+        # meanwhile the scheduler, seeing no heartbeat for too long, gives the run up
+        ExportRun.objects.filter(status=RunStatus.RUNNING).update(
+            heartbeat_at=timezone.now() - timedelta(minutes=10)
+        )
+        runs.reap_dead_runs()
+        return original(self, ids, **kwargs)
+
+    monkeypatch.setattr(source.ExportContext, "load", slow_load)
+    slow = run_export(channel)
+    assert slow.status == RunStatus.FAILED and "no heartbeat since" in slow.error
+    assert not slow.published and slow.file == ""
+    assert channel.latest_run() == good
+    assert not list((export_root / channel.code).glob(".*.tmp"))
+
+
+def test_a_queued_run_no_worker_started_does_not_block_the_schedule(catalog, export_root, settings):
+    settings.PIM_EXPORT_QUEUED_TIMEOUT_SECONDS = 3600
+    channel = make_channel(code="daily", schedule=Schedule.DAILY)
+    lost = create_run(channel, trigger=RunTrigger.SCHEDULE)
+    ExportRun.objects.filter(pk=lost.pk).update(queued_at=timezone.now() - timedelta(hours=2))
+    assert [c.code for c in due_channels(timezone.now())] == ["daily"]
+    lost.refresh_from_db()
+    assert lost.status == RunStatus.FAILED and "db_worker" in lost.error

@@ -1,9 +1,19 @@
+from contextlib import contextmanager
 from datetime import date
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from modelsearch import index as search_index
+from modelsearch.signal_handlers import post_save_signal_handler as search_index_on_save
+from modelsearch.tasks import insert_or_update_object_task
 from tqdm import tqdm
+from wagtail.models import ReferenceIndex
+from wagtail.signal_handlers import disable_reference_index_auto_update
+from wagtail.tasks import update_reference_index_task
 
 from pim.catalog.demo.generator import (
     DEFAULT_CHUNK_SIZE,
@@ -32,6 +42,54 @@ HELP = gettext_lazy(
     "states, relations and prices. The same --seed gives the same catalog. Demo products "
     "are those of the fictional demo manufacturers; --reset deletes them first."
 )
+
+
+@contextmanager
+def index_updates_at_the_end():
+    """Update Wagtail's reference index and its admin search index (modelsearch: images,
+    documents, snippets) once for every object saved in the block, after it, instead of
+    queueing one background task per save and index: a demo build saves hundreds of assets,
+    images and categories, and each save would otherwise leave up to two tasks for the worker.
+
+    Both updates run here, inline, as the tasks would have run them. Deletions in the block
+    update the reference index at once (Wagtail does that without a task, but its switch turns
+    both off)."""
+    saved: dict[tuple[str, str], set] = {}
+
+    def remember(sender, instance, raw=False, **kwargs):
+        if not raw and (ReferenceIndex.is_indexed(sender) or sender in searched):
+            saved.setdefault((sender._meta.app_label, sender._meta.model_name), set()).add(instance.pk)
+
+    def forget(sender, instance, **kwargs):
+        if ReferenceIndex.is_indexed(sender):
+            with transaction.atomic():
+                ReferenceIndex.remove_for_object(instance)
+                ReferenceIndex.remove_references_to(instance)
+
+    searched = [
+        model
+        for model in search_index.get_indexed_models()
+        if post_save.disconnect(search_index_on_save, sender=model)
+    ]
+    post_save.connect(remember, weak=False, dispatch_uid="demo_catalog.remember")
+    post_delete.connect(forget, weak=False, dispatch_uid="demo_catalog.forget")
+    try:
+        with disable_reference_index_auto_update():
+            yield
+    finally:
+        post_save.disconnect(dispatch_uid="demo_catalog.remember")
+        post_delete.disconnect(dispatch_uid="demo_catalog.forget")
+        for model in searched:
+            post_save.connect(search_index_on_save, sender=model)
+    for (app_label, model_name), pks in saved.items():
+        model = apps.get_model(app_label, model_name)
+        # Objects deleted later in the block are gone: skip them, as their tasks would fail.
+        for pk in model.objects.filter(pk__in=pks).values_list("pk", flat=True).iterator(chunk_size=2000):
+            if ReferenceIndex.is_indexed(model):
+                # The task's own code: it indexes a child object through its parent.
+                update_reference_index_task.call(app_label, model_name, str(pk))
+            if model in searched:
+                insert_or_update_object_task.call(app_label, model_name, str(pk))
 
 
 class Command(BaseCommand):
@@ -101,6 +159,12 @@ class Command(BaseCommand):
                 total=existing, unit=" products", desc=_("Deleting demo"), disable=verbosity < 1
             ) as bar:
                 reset_demo_catalog(progress=bar.update)
+        # Deletions above update Wagtail's indexes as usual (inline); what the build saves is
+        # indexed once at the end.
+        with index_updates_at_the_end():
+            self.build(products, seed, chunk_size, reference_date, classes, with_extras, verbosity)
+
+    def build(self, products, seed, chunk_size, reference_date, classes, with_extras, verbosity):
         bar = tqdm(total=products, unit=" products", desc=_("Demo catalog"), disable=verbosity < 1)
         generator = DemoCatalogGenerator(
             products=products,

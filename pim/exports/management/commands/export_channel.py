@@ -3,11 +3,10 @@
 import datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from pim.exports import delta
 from pim.exports.formats import WRITERS
 from pim.exports.models import Channel, RunKind, RunStatus, RunTrigger
 from pim.exports.runs import ExportError, create_run, execute_run
@@ -16,21 +15,10 @@ SHOWN_ISSUES = 20
 
 
 def parse_since(text: str) -> datetime.datetime:
-    """An ISO timestamp (or date, meaning its midnight); naive ones are in TIME_ZONE."""
-    moment = parse_datetime(text)
-    if moment is None:
-        day = parse_date(text)
-        if day is None:
-            raise CommandError(
-                _(
-                    "--since “%(text)s” is not an ISO date or timestamp, e.g. 2025-03-01 or 2025-03-01T08:00:00+01:00."
-                )
-                % {"text": text}
-            )
-        moment = datetime.datetime.combine(day, datetime.time())
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        return delta.parse_since(text)
+    except ValueError as exc:
+        raise CommandError(f"--since: {exc}") from exc
 
 
 class Command(BaseCommand):
