@@ -60,10 +60,9 @@ def is_waiting(task, args=(), *, run_after=None) -> bool:
     due = queued.ready()
     if run_after is not None:
         due = due | queued.filter(status=TaskResultStatus.READY, run_after__lte=run_after)
-    wanted = _normalized(args)
-    return any(
-        list((row or {}).get("args") or []) == wanted for row in due.values_list("args_kwargs", flat=True)
-    )
+    # Compared in the database: per-object tasks (see pim.wagtail_tasks) may have thousands
+    # of calls waiting, too many to read on every enqueue.
+    return due.filter(args_kwargs__args=_normalized(args)).exists()
 
 
 def enqueue_once(task, *args, run_after=None) -> bool:

@@ -9,4 +9,10 @@ class CatalogConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from pim import wagtail_tasks
+
         from . import signals  # noqa: F401  (connects the change events)
+
+        # Before Wagtail and modelsearch connect their save receivers (this app comes first
+        # in INSTALLED_APPS): one waiting index task per object instead of one per save.
+        wagtail_tasks.install()

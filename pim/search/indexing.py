@@ -21,12 +21,12 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, connections, router, transaction
+from django.db import connection, connections, transaction
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
-from django_tasks import TaskResultStatus
 
 from pim.catalog.models import Product
+from pim.task_queue import enqueue_once
 
 from .backends import BackendUnavailable, get_search_backend, index_targets
 from .documents import DocumentBuilder
@@ -102,52 +102,11 @@ def schedule_drain(*, run_after=None) -> None:
     """Queue the drain task unless one is already waiting that runs no later than
     ``run_after`` (None: now). At most one drain waits at a time: a waiting drain reads the
     outbox when it runs, so it covers every change recorded before that; a running one does
-    not count (it may have read its last batch already)."""
+    not count (it may have read its last batch already). On a task backend without deferral a
+    retry is dropped: the next change or a rebuild drains."""
     from .tasks import drain_search_outbox
 
-    backend = drain_search_outbox.get_backend()
-    if run_after is not None and not backend.supports_defer:
-        return  # no deferred retries on this task backend: the next change or command drains
-    task = drain_search_outbox.using(run_after=run_after) if run_after is not None else drain_search_outbox
-    if not _is_database_task_backend(backend):
-        task.enqueue()
-        return
-    from django_tasks_db.models import DBTaskResult
-
-    using = router.db_for_write(DBTaskResult)
-    # Check and insert under one lock, so that two processes cannot both see no waiting drain:
-    # the write lock that BEGIN IMMEDIATE takes on SQLite, a transaction-scoped advisory lock
-    # on PostgreSQL.
-    with transaction.atomic(using=using):
-        if connections[using].vendor == "postgresql":
-            with connections[using].cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_SCHEDULE_LOCK])
-        if not _drain_waiting(DBTaskResult, drain_search_outbox, backend, run_after):
-            task.enqueue()
-
-
-_SCHEDULE_LOCK = 0x5EA2C4  # the advisory lock key of schedule_drain (any constant of this app)
-
-
-def _is_database_task_backend(backend) -> bool:
-    try:
-        from django_tasks_db import DatabaseBackend
-    except ImportError:  # pragma: no cover - another task backend installed instead
-        return False
-    return isinstance(backend, DatabaseBackend)
-
-
-def _drain_waiting(model, task, backend, run_after) -> bool:
-    """Whether a drain is queued that runs no later than ``run_after`` (None: now).
-
-    ``ready()`` is the task backend's own notion of "due now": it stores a task queued without
-    ``run_after`` with a far-future sentinel date, so a plain ``run_after <= now`` misses
-    exactly the drains that run at once."""
-    queued = model.objects.filter(task_path=task.module_path, backend_name=backend.alias)
-    due = queued.ready()
-    if run_after is None:
-        return due.exists()
-    return (due | queued.filter(status=TaskResultStatus.READY, run_after__lte=run_after)).exists()
+    enqueue_once(drain_search_outbox, run_after=run_after)
 
 
 # --- the lease ----------------------------------------------------------------------------------
