@@ -23,6 +23,7 @@ import argparse
 import io
 import os
 import platform
+import secrets
 import shutil
 import socket
 import sys
@@ -39,7 +40,7 @@ WORK = Path(tempfile.mkdtemp(prefix="assets-bench-"))
 os.environ["PIM_VAR_DIR"] = str(WORK)
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pim.settings")
 os.environ["PIM_DEBUG"] = "0"
-os.environ.setdefault("PIM_SECRET_KEY", "bench-only-secret-key")
+os.environ.setdefault("PIM_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ["PIM_ALLOWED_HOSTS"] = "testserver"
 os.environ.pop("DATABASE_URL", None)
 

@@ -51,7 +51,7 @@ def child_env(var_dir: Path) -> dict:
     env["PIM_VAR_DIR"] = str(var_dir)
     # Production-like: no debug cursor wrapper recording every query.
     env["PIM_DEBUG"] = "0"
-    env.setdefault("PIM_SECRET_KEY", secrets.token_urlsafe(32))
+    env.setdefault("PIM_SECRET_KEY", secrets.token_urlsafe(50))
     env.pop("DATABASE_URL", None)  # this benchmark is about the embedded SQLite
     return env
 

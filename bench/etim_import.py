@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import platform
+import secrets
 import shutil
 import sqlite3
 import subprocess
@@ -142,7 +143,7 @@ def main() -> None:
             **os.environ,
             "PIM_VAR_DIR": str(workdir / "var"),
             "PIM_DEBUG": "0",
-            "PIM_SECRET_KEY": "benchmark-only-secret",
+            "PIM_SECRET_KEY": secrets.token_urlsafe(50),
             "PIM_STANDARDS_DIR": str(standards),
             "PIM_ETIM_ARCHIVE": str(archive),
             "PYTHONPATH": str(ROOT),

@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import resource
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -33,7 +34,7 @@ def setup_django(var_dir: str) -> None:
     os.environ.setdefault("PIM_VAR_DIR", var_dir)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pim.settings")
     os.environ["PIM_DEBUG"] = "0"  # no query log
-    os.environ.setdefault("PIM_SECRET_KEY", "bench-only-secret-key")
+    os.environ.setdefault("PIM_SECRET_KEY", secrets.token_urlsafe(50))
     os.environ["PIM_TASKS_IMMEDIATE"] = "1"
     os.environ["PIM_EXPORT_ROOT"] = str(Path(var_dir) / "exports")
     import django

@@ -26,6 +26,7 @@ import os
 import platform
 import random
 import resource
+import secrets
 import statistics
 import struct
 import sys
@@ -39,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pim.settings")
 os.environ["PIM_SEARCH_BACKEND"] = "elasticsearch"
 os.environ["PIM_DEBUG"] = "0"  # as in production: no query log
-os.environ.setdefault("PIM_SECRET_KEY", "bench-only-not-secret")
+os.environ.setdefault("PIM_SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("ELASTICSEARCH_INDEX_PREFIX", "pimbench")
 os.environ.setdefault("PIM_SEARCH_MAX_FACETS", "10")
 
