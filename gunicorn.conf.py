@@ -11,8 +11,9 @@ Everything an operator tunes comes from the environment, the same variables as t
 - ``PIM_TIMEOUT``: seconds a busy worker may stay silent before it is restarted (default 60;
   with ``PIM_THREADS=1`` also the longest a request may take).
 - ``PIM_ACCESS_LOG``: ``-`` (stdout, default), a file, or empty for none.
-- ``PIM_MAX_REQUESTS``: restart a worker after this many requests (default 2000, jittered), a
+- ``PIM_MAX_REQUESTS``: restart a worker after this many requests (default 10000, jittered), a
   guard against slow memory growth; 0 turns it off.
+- ``PIM_PRELOAD``: load the application in the master before forking workers (default 1).
 - ``FORWARDED_ALLOW_IPS``: proxies whose ``X-Forwarded-Proto`` is believed (gunicorn's own
   variable, default ``127.0.0.1,::1``).
 
@@ -34,8 +35,21 @@ timeout = int(os.environ.get("PIM_TIMEOUT") or 60)
 graceful_timeout = 30  # requests in flight get this long to finish on a restart or stop
 keepalive = 5  # seconds; a proxy in front reuses connections
 
-max_requests = int(os.environ.get("PIM_MAX_REQUESTS") or 2000)
+max_requests = int(os.environ.get("PIM_MAX_REQUESTS") or 10000)
 max_requests_jitter = max_requests // 10  # workers do not all restart at the same moment
+
+# The application is loaded once in the master and forked: a restarted worker (max_requests,
+# a crash) serves at once instead of spending a second or two importing Django and Wagtail
+# while its share of the connections waits (bench/http_load.py: p95 1.8 s with restarts
+# without preload). PIM_PRELOAD=0 loads it in each worker (then `kill -HUP` reloads code).
+preload_app = os.environ.get("PIM_PRELOAD", "1") != "0"
+
+
+def when_ready(server):
+    # Nothing may share a database connection across fork: close whatever loading opened.
+    from django.db import connections
+
+    connections.close_all()
 
 accesslog = os.environ.get("PIM_ACCESS_LOG", "-") or None
 # Combined log format plus the duration in milliseconds, the first thing to look at when slow.
