@@ -1,10 +1,21 @@
+"""Public URLs (inside ``i18n_patterns``: English without prefix, ``/de/…`` for German).
+
+Path words are translated (``catalog/`` → ``katalog/``) so every language has its own URLs;
+each public area keeps its routes in its own module.
+"""
+
 from django.urls import path
 
-from . import views
+from . import catalog_views, compare_views, download_views, search_views, series_views, views
 
 app_name = "cms"
 
 urlpatterns = [
     path("", views.home_page, name="home"),
     path("products/<path:article_number>/", views.product_detail, name="product"),
+    *catalog_views.urlpatterns,
+    *search_views.urlpatterns,
+    *series_views.urlpatterns,
+    *compare_views.urlpatterns,
+    *download_views.urlpatterns,
 ]

@@ -20,14 +20,23 @@ _JSON_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
 def language_alternates(context):
     """The current page in each site language: ``[{code, name, url, absolute_url, current}]``.
 
-    Used for the language switcher and for ``<link rel="alternate" hreflang>``."""
+    Used for the language switcher and for ``<link rel="alternate" hreflang>``. A page whose
+    path holds localized words that Django cannot translate (category slugs, Wagtail page
+    slugs) puts ``alternate_urls`` (language code → path) into its context; a language
+    missing there has no version of the page and is left out."""
     request = context.get("request")
     if request is None:
         return []
     current = translation.get_language()
+    given = context.get("alternate_urls")
     alternates = []
     for code, _name in settings.LANGUAGES:
-        url = translate_url(request.path, code)
+        if given is not None:
+            url = given.get(code)
+            if not url:
+                continue
+        else:
+            url = translate_url(request.path, code)
         alternates.append(
             {
                 "code": code,

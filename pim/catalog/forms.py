@@ -648,7 +648,7 @@ class OptionsSelectMultiple(forms.SelectMultiple):
 class FamilyAttributeForm(CapitalizedLabelsMixin, forms.ModelForm):
     class Meta:
         model = FamilyAttribute
-        fields = ["attribute", "group", "sort_order", "display_unit", "allowed_options"]
+        fields = ["attribute", "group", "sort_order", "display_unit", "in_listing", "allowed_options"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -213,6 +213,14 @@ class FamilyAttribute(models.Model):
         related_name="+",
         help_text=_("Overrides the attribute's display unit in this family."),
     )
+    in_listing = models.BooleanField(
+        _("column in result lists"),
+        default=False,
+        help_text=_(
+            "A key attribute of the family: shown as a column of the public catalog's result table "
+            "and in the comparison's summary. Without any, the first filterable attributes are used."
+        ),
+    )
     allowed_options = models.ManyToManyField(
         AttributeOption,
         verbose_name=_("allowed options"),
