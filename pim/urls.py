@@ -14,6 +14,8 @@ urlpatterns = [
     # Probes for load balancers and orchestrators: no language prefix, never cached (pim/health.py).
     path("healthz", health.liveness, name="healthz"),
     path("readyz", health.readiness, name="readyz"),
+    # sitemap.xml (+ sections), robots.txt, favicon.ico: one address whatever the language.
+    path("", include("cms.seo_urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("downloads/", include("pim.assets.urls")),
