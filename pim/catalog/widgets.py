@@ -2,8 +2,44 @@
 category tree as an indented checkbox list."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .units import Measurement, format_number
+
+
+class LabelledPartsMixin:
+    """Ties the field's visible label to the parts of a multi-input widget.
+
+    Django gives a ``MultiWidget`` no ``id_for_label`` (which part would the label name?), so
+    Wagtail rendered the field's ``<label>`` without ``for`` and screen readers announced the
+    text box and the unit list without a name. Here the label points at the first input,
+    and every part is named by the label plus a visually hidden word of its own ("unit",
+    "minimum"…, Wagtail's ``w-sr-only``) through ``aria-labelledby``: Wagtail gives the label
+    the id ``<input id>-label``; should that id ever be missing, the part still has its own
+    word as name. The parts sit in a ``role="group"`` named by the same label.
+    """
+
+    part_labels: tuple = ()
+
+    def id_for_label(self, id_):
+        return f"{id_}_0" if id_ else ""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget = context["widget"]
+        id_ = widget["attrs"].get("id")
+        if not id_:
+            return context
+        label_id = f"{self.id_for_label(id_)}-label"
+        widget["group_label_id"] = label_id
+        widget["part_labels"] = []
+        for index, (subwidget, part_label) in enumerate(
+            zip(widget["subwidgets"], self.part_labels, strict=False)
+        ):
+            part_id = f"{id_}_{index}-part"
+            subwidget["attrs"]["aria-labelledby"] = f"{label_id} {part_id}"
+            widget["part_labels"].append({"id": part_id, "text": part_label})
+        return context
 
 
 def _text(magnitude) -> str:
@@ -13,7 +49,7 @@ def _text(magnitude) -> str:
     return format_number(magnitude)
 
 
-class MeasurementWidget(forms.MultiWidget):
+class MeasurementWidget(LabelledPartsMixin, forms.MultiWidget):
     """A text input for the number plus a ``<select>`` of the quantity's units.
 
     The text input accepts a typed unit (``16 bar``, ``232 psi``) which wins over the select;
@@ -21,6 +57,7 @@ class MeasurementWidget(forms.MultiWidget):
     """
 
     template_name = "catalog/admin/widgets/measurement.html"
+    part_labels = (_("value"), _("unit"))
 
     def __init__(self, unit_choices, default_unit_code="", placeholder="", attrs=None):
         self.default_unit_code = default_unit_code
@@ -42,10 +79,11 @@ class MeasurementWidget(forms.MultiWidget):
         return [str(value), self.default_unit_code]
 
 
-class RangeWidget(forms.MultiWidget):
+class RangeWidget(LabelledPartsMixin, forms.MultiWidget):
     """Minimum and maximum text inputs plus a unit ``<select>`` (omitted for plain numbers)."""
 
     template_name = "catalog/admin/widgets/range.html"
+    part_labels = (_("minimum"), _("maximum"), _("unit"))
 
     def __init__(self, unit_choices=None, default_unit_code="", placeholders=("", ""), attrs=None):
         self.default_unit_code = default_unit_code
