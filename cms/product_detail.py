@@ -9,6 +9,7 @@ arranges it (technical data grouped like the family, variants, relations, order 
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q
+from django.urls import reverse
 from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -26,8 +27,13 @@ from pim.catalog.models import (
     RelationKind,
     Unit,
 )
-from pim.catalog.units import format_number
+from pim.catalog.units import IMPERIAL, METRIC, format_number, unit_for_system, unit_system
 from pim.catalog.values import effective_values, format_stored_value
+
+try:
+    from cms.category_paths import category_path
+except ImportError:  # the catalog pages bring it; until then the breadcrumb names no links
+    category_path = None
 
 _VALUE_RELATED = ("attribute__quantity", "attribute__display_unit__quantity", "option", "unit__quantity")
 
@@ -86,6 +92,12 @@ class VariantRow:
 
 
 @dataclass
+class Breadcrumb:
+    name: str
+    url: str = ""  # empty: not a page of its own
+
+
+@dataclass
 class RelationGroup:
     kind: str
     title: str
@@ -116,6 +128,9 @@ class ProductDetail:
     downloads: list[DownloadLink] = field(default_factory=list)
     documents_zip_url: str = ""
     main_image: object = None  # a Wagtail image
+    unit_system: str = METRIC
+    series_url: str = ""  # the configurator of the product's series (variants only)
+    breadcrumbs: list[Breadcrumb] = field(default_factory=list)  # categories, root first
 
     @property
     def meta_description(self) -> str:
@@ -145,7 +160,20 @@ def _family_attributes(family) -> list[FamilyAttribute]:
     )
 
 
-def _technical_groups(family_attributes, values, language) -> list[TechnicalGroup]:
+def shown_unit(family_attribute, system: str = METRIC):
+    """The unit a value of ``family_attribute`` is shown in: the family's display unit, or its
+    imperial counterpart when the visitor asked for imperial units (``?units=imperial``).
+    The display units as configured are the default, so sizes a family shows in inches stay
+    in inches. Needs the attribute's quantity units loaded (as :func:`_family_attributes`)."""
+    attribute = family_attribute.attribute
+    unit = attribute.get_display_unit(family_attribute)
+    if unit is None or system != IMPERIAL:
+        return unit
+    candidates = attribute.quantity.units.all() if attribute.quantity_id else []
+    return unit_for_system(unit, system, candidates) or unit
+
+
+def _technical_groups(family_attributes, values, language, system=METRIC) -> list[TechnicalGroup]:
     groups: dict = {}
     ungrouped: list[TechnicalRow] = []
     for family_attribute in family_attributes:
@@ -153,7 +181,7 @@ def _technical_groups(family_attributes, values, language) -> list[TechnicalGrou
         rows = values.get(attribute.code)
         if not attribute.show_on_product_page or not rows:
             continue
-        shown = format_stored_value(rows, language, unit=attribute.get_display_unit(family_attribute))
+        shown = format_stored_value(rows, language, unit=shown_unit(family_attribute, system))
         if not shown:
             continue
         row = TechnicalRow(
@@ -197,7 +225,7 @@ def _category_paths(categories) -> list[list[Category]]:
     return paths
 
 
-def _variants(product, family_attributes, language) -> tuple[list[str], list[VariantRow]]:
+def _variants(product, family_attributes, language, system=METRIC) -> tuple[list[str], list[VariantRow]]:
     model = product.product_model
     if model is None:
         return [], []
@@ -224,7 +252,7 @@ def _variants(product, family_attributes, language) -> tuple[list[str], list[Var
         shown = []
         for axis in axes:
             family_attribute = by_attribute.get(axis.pk)
-            unit = axis.get_display_unit(family_attribute) if family_attribute else None
+            unit = shown_unit(family_attribute, system) if family_attribute else None
             shown.append(format_stored_value(values.get(axis.code, []), language, unit=unit))
         rows.append(
             VariantRow(
@@ -257,19 +285,35 @@ def _quantity(value) -> str:
     return format_number(float(value)) if value is not None else ""
 
 
-def build_product_detail(product: Product, language: str | None = None) -> ProductDetail:
-    """Arrange a product loaded by :func:`public_products` for its page."""
+def _breadcrumbs(category_paths) -> list[Breadcrumb]:
+    if not category_paths:
+        return []
+    return [
+        Breadcrumb(
+            name=localize(node.name) or node.code,
+            url=category_path(node) if category_path is not None else "",
+        )
+        for node in category_paths[0]
+    ]
+
+
+def build_product_detail(
+    product: Product, language: str | None = None, *, units: str | None = None
+) -> ProductDetail:
+    """Arrange a product loaded by :func:`public_products` for its page; ``units`` is the
+    visitor's ``?units=`` choice (``imperial`` converts metric display units)."""
     language = language or translation.get_language()
+    system = unit_system(units)
     model = product.product_model
     family_attributes = _family_attributes(product.family)
     values = effective_values(product)
-    groups = _technical_groups(family_attributes, values, language)
+    groups = _technical_groups(family_attributes, values, language, system)
     shown_codes = {row.code for group in groups for row in group.rows}
     shows_etim_feature = any(
         fa.attribute.etim_code for fa in family_attributes if fa.attribute.code in shown_codes
     )
     categories = product.effective_categories()
-    axes, variants = _variants(product, family_attributes, language)
+    axes, variants = _variants(product, family_attributes, language, system)
     successor = product.successor
     if successor is not None and not successor.is_publicly_visible():
         successor = None
@@ -282,6 +326,7 @@ def build_product_detail(product: Product, language: str | None = None) -> Produ
         }
     step = _quantity(product.order_quantity_step) if product.order_quantity_step != 1 else ""
     downloads = public_assets_for(product, language)
+    category_paths = _category_paths(categories)
     return ProductDetail(
         product=product,
         downloads=downloads,
@@ -294,7 +339,10 @@ def build_product_detail(product: Product, language: str | None = None) -> Produ
         short_description=product.description("short_description", language),
         long_description=product.description("long_description", language),
         manufacturer=product.manufacturer_name or (model.manufacturer_name if model else ""),
-        category_paths=_category_paths(categories),
+        category_paths=category_paths,
+        breadcrumbs=_breadcrumbs(category_paths),
+        unit_system=system,
+        series_url=reverse("cms:series", kwargs={"code": model.code}) if model is not None else "",
         technical_groups=groups,
         etim_class_code=product.family.etim_class_code,
         shows_etim=bool(product.family.etim_class_code) or shows_etim_feature,
@@ -339,3 +387,20 @@ def structured_data(detail: ProductDetail, url: str) -> dict:
     if properties:
         data["additionalProperty"] = properties
     return data
+
+
+def breadcrumb_structured_data(detail: ProductDetail, absolute_url) -> dict:
+    """Schema.org ``BreadcrumbList`` of the product page: home, the categories of its first
+    category path that have a page, the product. ``absolute_url(path)`` makes URLs absolute."""
+    crumbs = [(_("Home"), reverse("wagtail_serve", args=[""]))]
+    crumbs += [(crumb.name, crumb.url) for crumb in detail.breadcrumbs if crumb.url]
+    product_path = reverse("cms:product", kwargs={"article_number": detail.product.article_number})
+    crumbs.append((detail.name, product_path))
+    return {
+        "@context": "https://schema.org",
+        "@type": "BreadcrumbList",
+        "itemListElement": [
+            {"@type": "ListItem", "position": position, "name": name, "item": absolute_url(url)}
+            for position, (name, url) in enumerate(crumbs, start=1)
+        ],
+    }

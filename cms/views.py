@@ -7,7 +7,12 @@ from wagtail.views import serve as wagtail_serve
 from pim.catalog.models import Product
 
 from . import page_cache
-from .product_detail import build_product_detail, get_public_product, structured_data
+from .product_detail import (
+    breadcrumb_structured_data,
+    build_product_detail,
+    get_public_product,
+    structured_data,
+)
 
 
 def _product_page_scopes(request, article_number):
@@ -32,7 +37,7 @@ def product_detail(request, article_number):
         query = request.META.get("QUERY_STRING", "")
         return HttpResponsePermanentRedirect(f"{canonical_path}?{query}" if query else canonical_path)
     page_cache.depends_on(request, page_cache.product_scope(product.pk))
-    detail = build_product_detail(product)
+    detail = build_product_detail(product, units=request.GET.get("units"))
     return render(
         request,
         "cms/product_page.html",
@@ -40,6 +45,7 @@ def product_detail(request, article_number):
             "detail": detail,
             "product": product,
             "structured_data": structured_data(detail, request.build_absolute_uri(canonical_path)),
+            "breadcrumb_data": breadcrumb_structured_data(detail, request.build_absolute_uri),
         },
     )
 

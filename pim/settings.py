@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "pim.assets",
     "pim.search",
     "pim.exports",
+    "pim.inquiries",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -352,7 +353,10 @@ WAGTAIL_SITE_NAME = os.environ.get("PIM_SITE_NAME", "Technical Product Catalog")
 WAGTAILADMIN_BASE_URL = PIM_BASE_URL  # see PIM_ADDRESS above
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILDOCS_EXTENSIONS = None
-WAGTAIL_I18N_ENABLED = False
+# Pages exist per language (a German translation has German slugs: /de/anwendungen/…); the
+# content languages are the site languages. cms migration 0003 creates the German locale.
+WAGTAIL_I18N_ENABLED = True
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 WAGTAILADMIN_PERMITTED_LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 
 # ETIM model shipped in the standards kit beside the checkout.

@@ -336,6 +336,30 @@ UNITS = [
         "Megabit pro Sekunde",
         "Mbps,MBit/s",
     ),
+    # Imperial units the public site's metric/imperial toggle shows (pim.catalog.units
+    # IMPERIAL_UNITS); appended so the sort order of the units above stays as it was.
+    ("lbf", "lbf", "pound_force", "force", "C78", "Pound-force", "Pound-force", "pound-force"),
+    (
+        "lbf_ft",
+        "lbf·ft",
+        "pound_force * foot",
+        "torque",
+        "",
+        "Pound-force foot",
+        "Pound-force-Fuß",
+        "lbf ft,lbf*ft,lbf-ft,ft·lbf,ft-lb,lb-ft",
+    ),
+    ("hp", "hp", "horsepower", "power", "", "Horsepower", "Horsepower (hp)", "HP"),
+    (
+        "cfm",
+        "ft³/min",
+        "foot ** 3 / minute",
+        "volume_flow",
+        "",
+        "Cubic foot per minute",
+        "Kubikfuß pro Minute",
+        "cfm,CFM,ft3/min",
+    ),
 ]
 
 # UN/ECE Rec. 20 codes offered as order/content units (packaging units plus the

@@ -221,3 +221,82 @@ def with_symbol(number: str, unit) -> str:
     if unit is None:
         return number
     return f"{number}{unit.symbol}" if unit.symbol == "°" else f"{number}\u00a0{unit.symbol}"
+
+
+# --- unit systems (the public site's metric/imperial toggle) -----------------------------------
+METRIC = "metric"
+IMPERIAL = "imperial"
+UNIT_SYSTEMS = (METRIC, IMPERIAL)
+
+# Metric unit code → the imperial unit (code) engineers in the US read the same value in.
+# Units missing here (W, Pa, µm, K, ml…) have no customary imperial counterpart for technical
+# data and stay as they are. Targets are seeded units (unit_data.py).
+IMPERIAL_UNITS = {
+    "bar": "psi",
+    "kPa": "psi",
+    "MPa": "psi",
+    "mm": "in",
+    "cm": "in",
+    "m": "ft",
+    "degC": "degF",
+    "l_min": "gpm",
+    "m3_h": "cfm",
+    "kg": "lb",
+    "N": "lbf",
+    "kN": "lbf",
+    "Nm": "lbf_ft",
+    "kW": "hp",
+    "l": "gal",
+}
+# The reverse, so that a family showing a value in inches can be read in millimetres.
+METRIC_UNITS = {
+    "psi": "bar",
+    "in": "mm",
+    "ft": "m",
+    "degF": "degC",
+    "gpm": "l_min",
+    "cfm": "m3_h",
+    "lb": "kg",
+    "lbf": "N",
+    "lbf_ft": "Nm",
+    "hp": "kW",
+    "gal": "l",
+}
+_SYSTEM_TABLES = {IMPERIAL: IMPERIAL_UNITS, METRIC: METRIC_UNITS}
+
+
+def unit_system(value: str | None) -> str:
+    """The unit system a visitor asked for (``?units=``); anything unknown is metric."""
+    return IMPERIAL if (value or "").strip().casefold() == IMPERIAL else METRIC
+
+
+def system_unit_codes(system: str) -> frozenset[str]:
+    """The codes of the units values may be shown in under ``system`` (for loading them)."""
+    return frozenset(_SYSTEM_TABLES.get(system, {}).values())
+
+
+def unit_for_system(unit, system: str, units):
+    """The unit of ``units`` (candidates, e.g. the quantity's units) to show a value whose
+    display unit is ``unit`` in ``system`` (:data:`IMPERIAL` or :data:`METRIC`).
+
+    ``None`` when the value stays in ``unit``: no counterpart in that system, the unit
+    already belongs to it, or the counterpart is not among ``units`` or not of the same
+    quantity. Values are then converted from their canonical value with
+    ``Unit.from_canonical`` (pint), never from an already rounded display value."""
+    if unit is None:
+        return None
+    target_code = _SYSTEM_TABLES.get(system, {}).get(unit.code)
+    if target_code is None:
+        return None
+    for candidate in units:
+        if candidate.code == target_code and candidate.quantity_id == unit.quantity_id:
+            return candidate if candidate.pint_expression else None
+    return None
+
+
+def to_system(magnitude: float, unit, system: str, units) -> Measurement:
+    """``magnitude`` in ``unit`` as shown in ``system``: ``16 bar`` → ``232.06… psi``."""
+    target = unit_for_system(unit, system, units)
+    if target is None:
+        return Measurement(float(magnitude), unit)
+    return Measurement(target.from_canonical(unit.to_canonical(magnitude)), target)
