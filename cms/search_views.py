@@ -1,16 +1,176 @@
-"""The search box: ``/search/?q=`` and autocomplete (placeholder until built)."""
+"""The search box on every page: ``/search/?q=`` (jump or catalog) and ``/suggest/?q=`` (autocomplete).
 
-from django.http import Http404
-from django.urls import path
+An engineer who types an article number from an old drawing, however loosely
+(``hsb530m16x6588``), a GTIN from a label or a manufacturer part number lands on that
+product's page; any other text goes to the catalog's text search. Only publicly visible
+products are ever a destination or a suggestion: a draft's number behaves exactly like a
+number that does not exist.
+"""
+
+import re
+
+from django.http import HttpResponseRedirect, JsonResponse
+from django.urls import path, reverse
+from django.utils.http import urlencode
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from pim.catalog.identifiers import normalize_article_number
+from pim.catalog.models import Category, Product
+from pim.search.backends import search as run_search
+from pim.search.params import query_string
+from pim.search.query import SearchQuery, SearchQueryError
+from pim.search.results import CATEGORY, COMPLETION
+
+from .category_paths import category_path
+
+# Longer input is cut: no article number, GTIN or sensible search text is longer, and a
+# 10 KB query must cost no more than a short one.
+MAX_QUERY_LENGTH = 100
+# Autocomplete starts at two characters (an article-number prefix needs two as well).
+MIN_SUGGEST_LENGTH = 2
+SUGGESTED_PRODUCTS = 5
+SUGGESTED_WORDS = 5
+SUGGEST_MAX_AGE = 60
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]+")
+_GTIN_SEPARATORS = re.compile(r"[\s\-]+")
+GTIN_LENGTHS = (8, 12, 13, 14)
 
 
+def clean_text(value) -> str:
+    """The typed text as the search sees it: control characters (PostgreSQL rejects NUL in
+    text) become spaces, runs of white space one space, at most ``MAX_QUERY_LENGTH``."""
+    text = " ".join(_CONTROL_CHARACTERS.sub(" ", value or "").split())
+    return text[:MAX_QUERY_LENGTH].strip()
+
+
+def _gtin_forms(text: str) -> list[str]:
+    """The ways a GTIN may be stored: GTIN-8/12/13/14 are the same number with leading zeros
+    (a GTIN-13 typed from a label is stored as 13 digits, or as a GTIN-14 with a zero)."""
+    digits = _GTIN_SEPARATORS.sub("", text)
+    if not digits.isdigit() or len(digits) not in GTIN_LENGTHS:
+        return []
+    significant = digits.lstrip("0")
+    return sorted({significant.zfill(length) for length in GTIN_LENGTHS if len(significant) <= length})
+
+
+def find_product(text: str) -> Product | None:
+    """The publicly visible product ``text`` names exactly: its article number (loosely:
+    case, spaces, dots, dashes, slashes ignored), else its GTIN, else its manufacturer part
+    number. None when nothing or more than one product matches."""
+    key = normalize_article_number(text)
+    if not key:
+        return None
+    visible = Product.objects.publicly_visible().only("pk", "article_number")
+    product = visible.by_article_number(text).first()
+    if product is not None:
+        return product
+    gtins = _gtin_forms(text)
+    if gtins:
+        found = list(visible.filter(gtin__in=gtins)[:2])
+        if len(found) == 1:
+            return found[0]
+    if any(ch.isdigit() for ch in key) and len(key) >= 3:
+        # Manufacturer part numbers have no index in the product table; both search backends
+        # index them as exact keys, so ask the search and confirm the hits in the database.
+        try:
+            result = run_search(
+                SearchQuery(text=text, language=get_language(), page_size=5, facets=False, suggestions=False)
+            )
+        except SearchQueryError:
+            return None
+        if result.ids:
+            found = [
+                product
+                for product in visible.filter(pk__in=result.ids).only(
+                    "pk", "article_number", "manufacturer_pid"
+                )
+                if product.manufacturer_pid and normalize_article_number(product.manufacturer_pid) == key
+            ]
+            if len(found) == 1:
+                return found[0]
+    return None
+
+
+def catalog_url(text: str) -> str:
+    catalog = reverse("cms:catalog")
+    if not text:
+        return catalog
+    return f"{catalog}?{query_string(SearchQuery(text=text))}"
+
+
+@require_safe
 def search(request):
-    raise Http404
+    """``/search/?q=``: a product's page for its article number, GTIN or manufacturer part
+    number; otherwise the catalog searching the text."""
+    text = clean_text(request.GET.get("q"))
+    product = find_product(text) if text else None
+    if product is not None:
+        return HttpResponseRedirect(reverse("cms:product", kwargs={"article_number": product.article_number}))
+    return HttpResponseRedirect(catalog_url(text))
 
 
+def _search_link(text: str) -> str:
+    return f"{reverse('cms:search')}?{urlencode({'q': text})}"
+
+
+def suggestions_for(text: str, language: str) -> dict:
+    """What the search box offers for ``text``: products (article number, name, URL),
+    categories (path label, URL) and words that complete the text (URL: the search)."""
+    answer = {"query": text, "products": [], "categories": [], "words": []}
+    if len(text) < MIN_SUGGEST_LENGTH:
+        return answer
+    try:
+        result = run_search(
+            SearchQuery(
+                text=text,
+                language=language,
+                autocomplete=True,
+                facets=False,
+                page_size=SUGGESTED_PRODUCTS,
+            )
+        )
+    except SearchQueryError:
+        return answer
+    hits = {hit.id: hit for hit in result.hits}  # visible products only (checked by the search)
+    # article numbers completing the text first, then the best other hits
+    ordered = [s.product_id for s in result.suggestions if s.product_id in hits]
+    ordered += [pk for pk in hits if pk not in ordered]
+    for pk in ordered[:SUGGESTED_PRODUCTS]:
+        hit = hits[pk]
+        answer["products"].append(
+            {
+                "article_number": hit.article_number,
+                "name": hit.name or hit.family_name,
+                "url": reverse("cms:product", kwargs={"article_number": hit.article_number}),
+            }
+        )
+    for suggestion in result.suggestions:
+        if suggestion.kind == CATEGORY:
+            try:
+                url = category_path(suggestion.category_id, language)
+            except Category.DoesNotExist:  # deleted since the suggestions were cached
+                continue
+            answer["categories"].append({"label": suggestion.text, "name": suggestion.name, "url": url})
+        elif (
+            suggestion.kind == COMPLETION
+            and suggestion.product_id is None
+            and len(answer["words"]) < SUGGESTED_WORDS
+        ):
+            answer["words"].append({"text": suggestion.text, "url": _search_link(suggestion.text)})
+    return answer
+
+
+@require_safe
 def suggest(request):
-    raise Http404
+    """``/suggest/?q=``: autocomplete for the search box (JSON, cacheable for a minute).
+    Odd input (empty, very long, only punctuation) is an empty answer, never an error."""
+    language = (get_language() or "en").split("-")[0]
+    response = JsonResponse(suggestions_for(clean_text(request.GET.get("q")), language))
+    response["Cache-Control"] = f"public, max-age={SUGGEST_MAX_AGE}"
+    return response
 
 
 urlpatterns = [

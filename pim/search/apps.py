@@ -9,4 +9,5 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401 - connects the outbox writers
+        # signals: the outbox writers; category_suggestions: invalidation of its cache
+        from . import category_suggestions, signals  # noqa: F401

@@ -91,16 +91,28 @@ class AppliedFilter:
     kind: str
 
 
+# ``Suggestion.kind`` values.
+COMPLETION = "completion"
+CATEGORY = "category"
+RELAX = "relax"
+
+
 @dataclass(frozen=True)
 class Suggestion:
-    """``kind``: "completion" (autocomplete: a word or an article number), "product" (an
-    article number with name), "relax" (zero results: run ``query`` instead to get ``count``)."""
+    """``kind``: "completion" (autocomplete: a word, or an article number with ``product_id``),
+    "category" (autocomplete: a category with public products whose name matches; ``text`` is
+    its localized path "Fluid technology › Valves › Ball valves", ``category`` its code,
+    ``category_id`` its id), "product" (an article number with name), "relax" (zero results:
+    run ``query`` instead to get ``count``)."""
 
     kind: str
     text: str
     count: int | None = None
     product_id: int | None = None
     drop: str = ""  # relax: the attribute code or word to drop ("downloads": the downloads filter)
+    category: str = ""  # category: the category's code
+    category_id: int | None = None
+    name: str = ""  # category: the category's own localized name (``text`` is its path)
 
 
 @dataclass

@@ -499,6 +499,41 @@ def test_autocomplete_suggestions(backend):
     assert [s.text for s in numbers.suggestions if s.product_id] == ["KH-100", "KH-101", "KH-102"]
 
 
+def suggested_categories(result) -> list[tuple[str, str]]:
+    return [(s.category, s.text) for s in result.suggestions if s.kind == "category"]
+
+
+def test_category_suggestions_match_localized_names_with_their_path(backend):
+    result = run(backend, text="valv", autocomplete=True, facets=False, page_size=5)
+    # the name that starts with the typed text first, then the deeper match
+    assert suggested_categories(result) == [
+        ("valves-cat", "Fluid technology › Valves"),
+        ("ball-valves", "Fluid technology › Valves › Ball valves"),
+    ]
+    assert [s.name for s in result.suggestions if s.kind == "category"] == ["Valves", "Ball valves"]
+    # folded German names: "kugelhä" matches "Kugelhähne"
+    german = run(backend, text="Kugelhä", autocomplete=True, facets=False, language="de")
+    assert suggested_categories(german) == [("ball-valves", "Fluidtechnik › Ventile › Kugelhähne")]
+    assert suggested_categories(run(backend, text="BALL VAL", autocomplete=True)) == [
+        ("ball-valves", "Fluid technology › Valves › Ball valves")
+    ]
+
+
+def test_category_suggestions_only_for_categories_with_public_products(backend):
+    # "Empty" holds no product; the root holds public products only below it
+    assert suggested_categories(run(backend, text="empt", autocomplete=True)) == []
+    assert suggested_categories(run(backend, text="Leer", autocomplete=True, language="de")) == []
+    assert suggested_categories(run(backend, text="flu", autocomplete=True)) == [
+        ("fluid", "Fluid technology")
+    ]
+    # only with autocomplete, and within the query's category
+    assert suggested_categories(run(backend, text="valv")) == []
+    assert suggested_categories(run(backend, text="pum", autocomplete=True, category="valves-cat")) == []
+    assert suggested_categories(run(backend, text="pum", autocomplete=True, category="fluid")) == [
+        ("pumps-cat", "Fluid technology › Pumps")
+    ]
+
+
 def test_zero_results_suggest_what_to_drop(backend):
     result = run(
         backend,

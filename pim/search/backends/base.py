@@ -23,8 +23,10 @@ from pim.catalog.models import AttributeType, Product
 
 from .. import schema
 from ..analysis import words
+from ..category_suggestions import matching_categories
 from ..query import ResolvedQuery, SearchQuery, TextQuery, encode_cursor, resolve
 from ..results import (
+    CATEGORY,
     DOWNLOADS,
     AppliedFilter,
     Facet,
@@ -438,7 +440,22 @@ class BaseSearchBackend:
                         if text.casefold() not in seen:
                             seen.add(text.casefold())
                             suggestions.append(Suggestion("completion", text))
-        return suggestions[: getattr(settings, "PIM_SEARCH_SUGGESTIONS", 8)]
+        suggestions = suggestions[: getattr(settings, "PIM_SEARCH_SUGGESTIONS", 8)]
+        return suggestions + self._category_suggestions(rq)
+
+    def _category_suggestions(self, rq: ResolvedQuery) -> list[Suggestion]:
+        """Categories whose localized name matches the typed words, from the catalog (not the
+        engine: both backends give the same answer), only categories with public products,
+        within the query's category if it has one."""
+        matches = matching_categories(
+            [w.word for w in rq.text.words],
+            rq.language,
+            limit=getattr(settings, "PIM_SEARCH_CATEGORY_SUGGESTIONS", 5),
+            within=rq.category_ids,
+        )
+        return [
+            Suggestion(CATEGORY, m.label, category=m.code, category_id=m.id, name=m.name) for m in matches
+        ]
 
     def _relaxations(self, rq: ResolvedQuery) -> list[Suggestion]:
         """Zero results: what would find something — each attribute selection dropped, the
