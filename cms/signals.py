@@ -100,6 +100,13 @@ def _on_reference_changed(sender, instance, raw=False, created=False, **kwargs):
         page_cache.invalidate({page_cache.CATALOG})
 
 
+def _on_category_created(sender, instance, raw=False, created=False, **kwargs):
+    # A new category has a catalog page at once: the category tree (cms.category_paths) is
+    # cached under the catalog stamp.
+    if not raw and created:
+        page_cache.invalidate({page_cache.CATALOG})
+
+
 def _on_asset_saved(sender, instance, raw=False, created=False, **kwargs):
     from pim.assets.models import AssetLink
     from pim.assets.signals import products_reached
@@ -165,6 +172,7 @@ def connect() -> None:
         post_delete.connect(
             _on_reference_changed, sender=f"catalog.{model}", dispatch_uid="cms_page_cache_ref"
         )
+    post_save.connect(_on_category_created, sender="catalog.Category", dispatch_uid="cms_category_tree")
     if apps.is_installed("pim.assets"):
         for model in ("Asset", "AssetRevision"):
             post_save.connect(_on_asset_saved, sender=f"assets.{model}", dispatch_uid="cms_page_cache_asset")
