@@ -145,13 +145,19 @@ def stl_box_binary(name: str, size=(40.0, 30.0, 20.0), header_prefix: bytes = b"
     return b"".join(data)
 
 
-def dxf_rectangle(width: float = 40.0, height: float = 30.0) -> bytes:
-    """An R12 DXF drawing of a rectangle outline."""
+def dxf_rectangle(width: float = 40.0, height: float = 30.0, title: str = "") -> bytes:
+    """An R12 DXF drawing of a rectangle outline; ``title`` (e.g. the article or series it
+    shows) is written below it as a title block line, as on a real drawing. Without it, two
+    drawings of the same size are the same file."""
     corners = [(0, 0), (width, 0), (width, height), (0, height)]
     parts = ["0", "SECTION", "2", "ENTITIES"]
     for (x1, y1), (x2, y2) in zip(corners, corners[1:] + corners[:1], strict=True):
         parts += ["0", "LINE", "8", "0", "10", str(x1), "20", str(y1), "30", "0.0"]
         parts += ["11", str(x2), "21", str(y2), "31", "0.0"]
+    if title:
+        text = title.encode("ascii", "replace").decode()
+        parts += ["0", "TEXT", "8", "TITLE", "10", "0.0", "20", str(-max(height, 10) * 0.3), "30", "0.0"]
+        parts += ["40", str(round(max(min(width, height) * 0.08, 2.5), 2)), "1", text]
     parts += ["0", "ENDSEC", "0", "EOF"]
     return ("\n".join(parts) + "\n").encode("ascii")
 

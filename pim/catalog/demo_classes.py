@@ -16,6 +16,11 @@ DEMO_ETIM_CLASSES = [
     "EC001202",  # Hydraulic connecting part / Hydraulikanschlussteil
     "EC001106",  # Pressure hose/oscillation damper / Druckschlauch/Schwingungsdämpfer
     "EC002634",  # Fieldbus, decentr. periphery - pneumatics module / Pneumatik-Modul
+    # ETIM 6.0 has no class for pneumatic push-in fittings; this one has what they need (tube
+    # diameter, plug-in connection, thread type, swivel thread, operating temperature). The
+    # demo names them "Push-in fitting" and adds company attributes (FDA conformity, body
+    # material, connection thread, pressure): pim/catalog/demo/company.py.
+    "EC001176",  # Screw connection for corrugated plastic hose / Kunststoff-Wellschlauch-Verschraubung
     "EC000243",  # Pressure switch / Druckschalter
     "EC002990",  # Gauge/absolute pressure transmitter / Druck-/Absolutdruckmessumformer
     "EC002989",  # Differential pressure transmitter / Differenzdruckmessumformer

@@ -420,6 +420,160 @@ class TestDemoCatalog:
             call_command("demo_catalog", products=10, classes=["EC009999"], verbosity=0)
         assert not demo_products().exists()
 
+    def test_metric_bolts_and_nuts_have_the_metric_thread_type(self, demo):
+        """An M16 bolt never says "Thread type UNC": the thread type follows the size."""
+        thread_types = Counter(
+            ProductValue.objects.filter(
+                attribute__code="EF001758", product__family__etim_class_code__in=["EC002380", "EC000129"]
+            ).values_list("option__name__en", flat=True)
+        )
+        thread_types.update(
+            ProductModelValue.objects.filter(
+                attribute__code="EF001758",
+                product_model__family__etim_class_code__in=["EC002380", "EC000129"],
+            ).values_list("option__name__en", flat=True)
+        )
+        assert sum(thread_types.values()) > 5
+        assert set(thread_types) == {"M"}, thread_types
+
+    def test_key_attributes_are_listing_columns_and_filterable(self, demo):
+        from pim.catalog.demo.profiles import PROFILES_BY_CLASS
+        from pim.catalog.models import FamilyAttribute
+
+        for plan in demo.plans:
+            rows = FamilyAttribute.objects.filter(family=plan.family, in_listing=True).select_related(
+                "attribute"
+            )
+            codes = {row.attribute.code for row in rows}
+            assert codes == set(PROFILES_BY_CLASS[plan.profile.etim_class].key_attributes), plan.family.code
+            assert 3 <= len(codes) <= 5
+            assert all(row.attribute.filterable for row in rows)
+        bolt = FamilyAttribute.objects.filter(family__etim_class_code="EC002380", in_listing=True)
+        assert set(bolt.values_list("attribute__code", flat=True)) >= {"EF003563", "EF001438", "EF001257"}
+
+
+# --- push-in fittings for food and beverage: FDA conformity and a temperature range ---------------
+
+FITTINGS = "EC001176"
+FITTING_PRODUCTS = 150
+
+
+@pytest.fixture(scope="module")
+def fittings(django_db_setup, django_db_blocker):
+    """The fittings demo (plus the valves and hoses it relates to), indexed for search."""
+    from pim.search import indexing, schema
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            call_command("import_etim", classes=[f"{FITTINGS},EC001888"], no_progress=True, verbosity=0)
+            generator = DemoCatalogGenerator(
+                products=FITTING_PRODUCTS,
+                seed=1,
+                reference_date=REFERENCE_DATE,
+                classes=[FITTINGS, "EC001888"],
+            )
+            generator.run()
+            schema.clear()
+            indexing.rebuild("database")
+            yield generator
+        finally:
+            schema.clear()
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+def _series_of(product) -> str:
+    return product.product_model.code if product.product_model_id else product.article_number
+
+
+@pytest.mark.django_db
+@pytest.mark.slow
+class TestDemoFittings:
+    def test_family_has_fda_conformity_and_temperature_range_filterable(self, fittings):
+        from pim.catalog.models import Attribute, FamilyAttribute
+
+        assert fittings.unmatched == Counter(), "profile values the imported ETIM data does not offer"
+        rows = {
+            row.attribute.code: row
+            for row in FamilyAttribute.objects.filter(family__etim_class_code=FITTINGS).select_related(
+                "attribute__quantity"
+            )
+        }
+        fda = rows["fda_conformity"].attribute
+        assert fda.type == AttributeType.BOOLEAN and fda.filterable and not fda.etim_code
+        assert fda.name == {"en": "FDA conformity (21 CFR 177)", "de": "FDA-Konformität (21 CFR 177)"}
+        temperature = rows["EF001742"].attribute  # the ETIM operating temperature of the class
+        assert temperature.type == AttributeType.RANGE and temperature.quantity.code == "temperature"
+        assert temperature.filterable
+        assert rows["EF001742"].in_listing and rows["fda_conformity"].in_listing
+        assert Attribute.objects.get(code="operating_pressure").quantity.code == "pressure"
+        category = Category.objects.get(code="pneumatic-fittings")
+        assert category.parent.code == "pneumatics"
+        assert category.name == {
+            "en": "Push-in fittings and connectors",
+            "de": "Steckverschraubungen und Verbinder",
+        }
+        fitting = demo_products().filter(family__etim_class_code=FITTINGS).first()
+        assert fitting.name["en"].startswith("Push-in fitting PF-")
+        assert fitting.name["de"].startswith("Steckverschraubung PF-")
+        assert {c.code for c in fitting.categories.all()} == {"pneumatic-fittings"}
+
+    def test_values_match_material_and_thread(self, fittings):
+        """Stainless and food-grade POM are FDA-conform, brass and PBT are not; the thread type
+        is the one of the connection thread; the tube fits the thread."""
+        from pim.catalog.demo.profiles import FITTING_THREADS
+
+        checked = 0
+        for product in (
+            demo_products().filter(family__etim_class_code=FITTINGS).select_related("product_model")
+        ):
+            values = {}
+            if product.product_model_id:
+                for row in product.product_model.values.select_related("attribute", "option"):
+                    values[row.attribute.code] = row
+            for row in product.values.select_related("attribute", "option"):
+                values[row.attribute.code] = row
+            material = values["fitting_body_material"].option.code
+            assert values["fda_conformity"].boolean is (material in ("stainless_1_4404", "pom_food"))
+            low, high = values["EF001742"].number_min - 273.15, values["EF001742"].number_max - 273.15
+            assert round(low) == -20 and round(high) in (80, 150)
+            if material in ("pbt", "pom_food"):
+                assert round(high) == 80
+            thread = values["connection_thread"].option.name["en"]
+            if "EF001758" in values:  # now and then left empty, like any attribute that is not key
+                assert values["EF001758"].option.name["en"] == ("Metric" if thread == "M5" else "Gas-thread")
+            tube = round(values["EF002504"].number * 1000)
+            assert thread in FITTING_THREADS[float(tube)]
+            series = product.product_model.code if product.product_model_id else product.article_number
+            assert product.article_number.startswith(series) and f"-{tube}-" in product.article_number
+            checked += 1
+        assert checked > FITTING_PRODUCTS // 2
+
+    def test_search_finds_fda_fittings_covering_a_temperature_range(self, fittings):
+        from pim.search.backends import search
+        from pim.search.query import BooleanFilter, RangeFilter, SearchQuery
+
+        covering = RangeFilter.covering("EF001742", "-10 °C", "120 °C")
+        food = search(
+            SearchQuery(
+                filters=[BooleanFilter("fda_conformity", True), covering], page_size=100, language="en"
+            )
+        )
+        found = list(
+            Product.objects.filter(pk__in=[hit.id for hit in food.hits]).select_related("product_model")
+        )
+        assert len(found) == food.total >= 5
+        assert len({_series_of(p) for p in found}) >= 3
+        assert all(p.is_publicly_visible() for p in found)
+        # Without FDA, the nickel-plated brass fittings with FKM seals are found too.
+        hot = search(SearchQuery(filters=[covering], page_size=100, language="en"))
+        assert hot.total > food.total
+        # FDA-conform plastic fittings do not reach 120 °C.
+        plastic = search(SearchQuery(filters=[BooleanFilter("fda_conformity", True)], page_size=100))
+        assert plastic.total > food.total
+
 
 # --- building blocks (no database) ---------------------------------------------------------------
 

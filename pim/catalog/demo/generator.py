@@ -51,6 +51,7 @@ from ..models import (
 from ..units import Measurement, round_significant
 from ..values import build_value_rows
 from . import texts
+from .company import prepare_families
 from .profiles import FEATURE_SPECS, PROFILES_BY_CLASS, FamilyProfile, _pack_content
 from .specs import (
     QUANTITY_NUMBERS,
@@ -261,15 +262,14 @@ class DemoCatalogGenerator:
             "attribute__options",
             Prefetch("attribute__quantity__units", queryset=Unit.objects.select_related("quantity")),
         )
-        families = (
-            Family.objects.filter(Q(etim_class_code__in=self.classes) | Q(code__in=self.classes))
-            .prefetch_related(Prefetch("family_attributes", queryset=family_attributes))
-            .order_by("code")
+        families = Family.objects.filter(
+            Q(etim_class_code__in=self.classes) | Q(code__in=self.classes)
+        ).order_by("code")
+        # Company attributes and key attributes first: the plans read the family attributes.
+        prepare_families(self._families_by_class(families), PROFILES_BY_CLASS)
+        by_class = self._families_by_class(
+            families.prefetch_related(Prefetch("family_attributes", queryset=family_attributes))
         )
-        by_class = {}
-        for family in families:
-            key = family.etim_class_code if family.etim_class_code in self.classes else family.code
-            by_class.setdefault(key, family)
         self.missing_classes = [code for code in self.classes if code not in by_class]
         usable = [code for code in self.classes if code in by_class and code in PROFILES_BY_CLASS]
         if not usable:
@@ -292,6 +292,13 @@ class DemoCatalogGenerator:
             per_series = profile.series_share * min(profile.max_variants, 6) + (1 - profile.series_share)
             self.plan_weights.append(profile.weight / max(per_series, 1.0))
         self.plans_by_class = {plan.profile.etim_class: plan for plan in self.plans}
+
+    def _families_by_class(self, families) -> dict:
+        by_class = {}
+        for family in families:
+            key = family.etim_class_code if family.etim_class_code in self.classes else family.code
+            by_class.setdefault(key, family)
+        return by_class
 
     def ensure_categories(self) -> dict:
         existing = {category.code: category for category in Category.objects.all()}
@@ -343,10 +350,13 @@ class DemoCatalogGenerator:
             display_units=units,
             axes=axes,
             variant_codes=frozenset(axes) | frozenset(c for c in profile.variant_specs if c in attributes),
+            # Key attributes (result-list columns) are never left empty either: a list of
+            # fittings with gaps in its FDA column would be useless.
             key_codes=frozenset(axes)
             | frozenset().union(
                 *(texts.template_codes(part) for part in profile.name_parts),
                 texts.template_codes(profile.article),
+                profile.key_attributes,
             ),
             categories=[self.categories[code] for code in profile.categories if code in self.categories],
         )

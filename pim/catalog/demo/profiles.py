@@ -6,6 +6,7 @@ by several classes) or from the fallbacks in :mod:`.specs` (by physical quantity
 class whose feature list changes in a later ETIM release still gets plausible data.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from .specs import (
@@ -67,6 +68,13 @@ class FamilyProfile:
     fit: object = None  # fn(ctx) -> fit key
     relations: tuple = ()
     benefits: tuple = ()  # extra (English, German) sentences
+    # Key attributes: the family's columns in result lists (FamilyAttribute.in_listing).
+    # Empty: the first four facts.
+    listing: tuple = ()
+
+    @property
+    def key_attributes(self) -> tuple:
+        return self.listing or self.facts[:4]
 
 
 def _bar_to(ctx, code, factor):
@@ -125,6 +133,12 @@ def _proximity_distance(ctx, rng):
     return float(table.get(int(diameter), 4))
 
 
+def _metric_thread_type(ctx, rng):
+    """Metric sizes (M3…M24) have the ISO metric thread "M": a drawn thread type could say UNC
+    for an M16 bolt. Inch sizes would need their own article numbers and are not made."""
+    return "M" if ctx.get("EF003563") is not None else None
+
+
 def _m_fit(code):
     def fit(ctx):
         size = ctx.get(code)
@@ -179,6 +193,105 @@ _PROTOCOLS = (
     "EF007527",
     "EF003062",
 )
+
+
+# Push-in fittings (EC001176 + company attributes): which tube fits which port thread, and
+# what the body material (one per series) implies for seal, temperature, pressure and FDA.
+FITTING_THREADS = {
+    4.0: ("M5", "G 1/8"),
+    6.0: ("M5", "G 1/8", "G 1/4"),
+    8.0: ("G 1/8", "G 1/4", "G 3/8"),
+    10.0: ("G 1/4", "G 3/8", "G 1/2"),
+    12.0: ("G 1/4", "G 3/8", "G 1/2"),
+}
+FITTING_TUBES = tuple(FITTING_THREADS)
+_THREAD_BORE = {"M5": 2.5, "G 1/8": 4.5, "G 1/4": 7.0, "G 3/8": 9.0, "G 1/2": 10.0}  # mm
+_TUBE_BORE = {4.0: 2.5, 6.0: 4.0, 8.0: 5.5, 10.0: 7.0, 12.0: 9.0}  # mm, the tube's inner diameter
+_THREAD_LENGTH = {"M5": 4.0, "G 1/8": 6.5, "G 1/4": 8.5, "G 3/8": 9.5, "G 1/2": 11.5}  # mm
+_PBT, _POM, _STAINLESS, _BRASS = (
+    "PBT",
+    "POM, food grade",
+    "Stainless steel 1.4404 (AISI 316L)",
+    "Brass, nickel-plated",
+)
+_FOOD_GRADE = (_POM, _STAINLESS)
+# Body materials by series number, in turn rather than drawn: every demo size (from about
+# 50 fittings) then has stainless, food-grade and standard series for the food journey.
+_BODY_MATERIALS = (_PBT, _STAINLESS, _POM, _BRASS, _STAINLESS)
+
+
+def _series_index(ctx) -> int:
+    """0 for PF-100, 1 for PF-110 … (series codes count in tens from 100)."""
+    digits = re.search(r"(\d+)$", ctx.get("__series__") or "")
+    return max(int(digits.group(1)) - 100, 0) // 10 if digits else 0
+
+
+def _fitting_body(ctx, rng):
+    return _BODY_MATERIALS[_series_index(ctx) % len(_BODY_MATERIALS)]
+
+
+def _fitting_seal(ctx, rng):
+    body = ctx.get("fitting_body_material")
+    if body == _PBT:
+        return "NBR"
+    if body == _POM:
+        return "EPDM (FDA)"
+    if body == _STAINLESS:
+        return "FKM (FDA)"
+    if body == _BRASS:  # every other brass series is the high-temperature version with FKM seals
+        return "FKM" if (_series_index(ctx) // len(_BODY_MATERIALS)) % 2 == 0 else "NBR"
+    return None
+
+
+def _fitting_temperature(ctx, rng):
+    """Operating temperature: the plastics and NBR up to 80 °C, FKM up to 150 °C."""
+    body, seal = ctx.get("fitting_body_material"), ctx.get("fitting_seal_material")
+    if body in (_PBT, _POM):
+        return (-20.0, 80.0)
+    if seal in ("FKM", "FKM (FDA)"):
+        return (-20.0, 150.0)
+    return (-20.0, 80.0) if body else None
+
+
+def _fitting_pressure(ctx, rng):
+    """Operating pressure in bar, from vacuum (-0.95 bar) up."""
+    body = ctx.get("fitting_body_material")
+    return {_PBT: (-0.95, 14.0), _POM: (-0.95, 10.0), _STAINLESS: (-0.95, 16.0), _BRASS: (-0.95, 16.0)}.get(
+        body
+    )
+
+
+def _fitting_length(ctx, rng):
+    tube, design = ctx.get("EF002504"), ctx.get("fitting_design") or ""
+    if not tube:
+        return None
+    thread = _THREAD_LENGTH.get(ctx.get("connection_thread"), 8.0)
+    if design.startswith("Bulkhead"):
+        return nice(26 + 2.2 * tube, 2)
+    if design.startswith("Straight"):
+        return nice(12 + 1.5 * tube + thread, 2)
+    return nice(10 + 1.9 * tube, 2)  # elbow and tee: the length of the tube leg
+
+
+def _fitting_height(ctx, rng):
+    tube, design = ctx.get("EF002504"), ctx.get("fitting_design") or ""
+    if not tube or design.startswith(("Straight", "Bulkhead")):
+        return None
+    return nice(8 + 1.6 * tube + _THREAD_LENGTH.get(ctx.get("connection_thread"), 8.0), 2)
+
+
+def _fitting_model(ctx, rng):
+    design = ctx.get("fitting_design") or ""
+    if design.startswith(("Straight", "Bulkhead")):
+        return "Straight"
+    if design.startswith("Elbow"):
+        return "90°-elbow"
+    return None  # a tee: ETIM's list has no such model
+
+
+def _fits_thread(ctx):
+    return ctx["connection_thread"] in FITTING_THREADS.get(float(ctx["EF002504"]), ())
+
 
 SENSOR_ACCESSORIES = (
     Relation("accessory", "EC001855", p=0.7, count=2, fit="M12"),
@@ -544,6 +657,7 @@ PROFILES = [
         series_share=0.0,
         name_parts=("{EF001708|u}", "{EF001310|u}"),
         facts=("EF001708", "EF001310"),
+        listing=("EF001708", "EF001310", "EF001438"),
         article="{series}",
         commercial="metre",
         relations=(Relation("compatible", "EC001202", p=0.6, count=2, fit=None),),
@@ -596,6 +710,127 @@ PROFILES = [
             Relation("compatible", "EC001888", p=0.6, count=2, fit=None),
             Relation("accessory", "EC002635", p=0.5, count=1, fit="M12"),
             Relation("accessory", "EC001855", p=0.5, count=1, fit="M12"),
+        ),
+    ),
+    FamilyProfile(
+        etim_class="EC001176",
+        prefix="PF",
+        label={"en": "Push-in fitting", "de": "Steckverschraubung"},
+        categories=("pneumatic-fittings",),
+        weight=6,
+        manufacturers=("auvera",),
+        price=(1.9, 42),
+        intro=(
+            "The {label_lc} {series} connects plastic tubing to valves, cylinders and service units: "
+            "push the tube in and it holds; press the release ring to take it out again.",
+            "Die {label} {series} verbindet Kunststoffschläuche mit Ventilen, Zylindern und "
+            "Wartungseinheiten: Schlauch einstecken, er hält; Lösering drücken, er kommt wieder frei.",
+        ),
+        specs={
+            "fitting_design": Pick(
+                prefer=(
+                    "Straight male connector",
+                    "Straight male connector",
+                    "Elbow male connector, swivel",
+                    "Elbow male connector, swivel",
+                    "Male branch tee, swivel",
+                    "Bulkhead female connector",
+                ),
+                weight=1.0,
+            ),
+            "fitting_body_material": Derived(_fitting_body),
+            "fitting_seal_material": Derived(_fitting_seal),
+            "fda_conformity": Derived(lambda ctx, rng: ctx.get("fitting_body_material") in _FOOD_GRADE),
+            "EF001742": Derived(_fitting_temperature, unit="degC"),
+            "operating_pressure": Derived(_fitting_pressure, unit="bar"),
+            "EF002504": Num("mm", choices=FITTING_TUBES),
+            "connection_thread": Pick(prefer=("M5", "G 1/8", "G 1/4", "G 3/8", "G 1/2"), weight=1.0),
+            "EF005114": Derived(
+                lambda ctx, rng: min(
+                    _TUBE_BORE.get(ctx["EF002504"], 4.0), _THREAD_BORE.get(ctx["connection_thread"], 4.0)
+                ),
+                unit="mm",
+            ),
+            "EF001758": Derived(
+                lambda ctx, rng: "Metric" if ctx.get("connection_thread") == "M5" else "Gas-thread"
+            ),
+            "EF000368": Derived(lambda ctx, rng: _THREAD_LENGTH.get(ctx.get("connection_thread")), unit="mm"),
+            "EF000369": Derived(_fitting_length, unit="mm"),
+            "EF001761": Derived(_fitting_height, unit="mm"),
+            "EF000010": Derived(_fitting_model),
+            "EF001757": Derived(
+                lambda ctx, rng: not (ctx.get("fitting_design") or "").startswith(("Straight", "Bulk"))
+            ),
+            "EF000767": Derived(
+                lambda ctx, rng: (
+                    "Internal thread"
+                    if (ctx.get("fitting_design") or "").startswith("Bulkhead")
+                    else "External thread"
+                )
+            ),
+            "EF000064": Derived(lambda ctx, rng: "Plug-in connection"),
+            "EF003659": Derived(
+                lambda ctx, rng: "Brass" if ctx.get("fitting_body_material") in (_PBT, _BRASS) else None
+            ),
+            "EF000007": Derived(
+                lambda ctx, rng: {_PBT: "Black", _POM: "Blue"}.get(ctx.get("fitting_body_material"))
+            ),
+            # Conduit features of the ETIM class that say nothing about a pneumatic fitting;
+            # material and seal are the company attributes (the class lists only plastics).
+            "EF002169": Never(),
+            "EF001759": Never(),
+            "EF001760": Never(),
+            "EF005462": Never(),
+            "EF005474": Never(),
+            "EF007834": Never(),
+            "EF003716": Never(),
+            "EF003717": Never(),
+            "EF001763": Never(),
+            "EF001764": Never(),
+            "EF001765": Never(),
+            "EF001766": Never(),
+            "EF008142": Never(),
+        },
+        axes=("EF002504", "connection_thread"),
+        axis_values=(3, 5),
+        axis_filter=_fits_thread,
+        variant_specs=("EF005114", "EF000368", "EF000369", "EF001761", "EF001758"),
+        series_share=0.9,
+        max_variants=12,
+        name_parts=(
+            "{fitting_design}",
+            ("tube Ø {EF002504|u}", "Schlauch-Ø {EF002504|u}"),
+            "{connection_thread}",
+            "{fitting_body_material}",
+        ),
+        # Series descriptions quote the shared values (material, FDA, temperature), variants
+        # their tube and thread too.
+        facts=(
+            "fitting_body_material",
+            "fda_conformity",
+            "EF001742",
+            "operating_pressure",
+            "EF002504",
+            "connection_thread",
+        ),
+        listing=("EF002504", "connection_thread", "fitting_body_material", "fda_conformity", "EF001742"),
+        article="{series}-{EF002504}-{connection_thread}",
+        codes={"M5": "M5", "G 1/8": "G18", "G 1/4": "G14", "G 3/8": "G38", "G 1/2": "G12"},
+        relations=(
+            Relation("compatible", "EC001888", p=0.3, count=1, fit=None),
+            Relation("accessory", "EC001106", p=0.2, count=1, fit=None),
+        ),
+        benefits=(
+            (
+                "The tube is held by a stainless steel gripping ring and sealed by an O-ring.",
+                "Der Schlauch wird von einer Edelstahl-Krallenscheibe gehalten und über einen O-Ring "
+                "abgedichtet.",
+            ),
+            (
+                "Male thread with a captive sealing ring: no thread sealant needed.",
+                "Außengewinde mit unverlierbarem Dichtring: kein Gewindedichtmittel nötig.",
+            ),
+            ("Suitable for vacuum down to -0.95 bar.", "Vakuumtauglich bis -0,95 bar."),
         ),
     ),
     # --- sensors and switches -----------------------------------------------------------------
@@ -744,6 +979,7 @@ PROFILES = [
         variant_specs=("EF009816", "EF009818", "EF009815", "EF009817", "EF009819"),
         name_parts=("PN {EF009814}",),
         facts=("EF009814", "EF009813"),
+        listing=("EF009814", "EF009813", "EF002386", "EF006810"),
         article="{series}-PN{EF009814}",
         fit=lambda ctx: "M12",
         relations=SENSOR_ACCESSORIES,
@@ -1154,7 +1390,7 @@ PROFILES = [
                     else "Untreated"
                 )
             ),
-            "EF001758": Pick(prefer=("M",), weight=0.97),
+            "EF001758": Derived(_metric_thread_type),
             "EF003715": Never(),
             "EF009106": Flag(0.6),
             "EF005059": Flag(0.05),
@@ -1168,6 +1404,7 @@ PROFILES = [
         max_variants=30,
         name_parts=("M{EF003563} × {EF001438|u}", "{EF001257}"),
         facts=("EF003563", "EF001438", "EF001257", "EF000139"),
+        listing=("EF003563", "EF001438", "EF001257", "EF002169"),
         series_format="{prefix}{number}",
         article="{series}.M{EF003563}x{EF001438}.{EF001257}",
         codes={
@@ -1228,6 +1465,7 @@ PROFILES = [
         max_variants=30,
         name_parts=("M{EF003563} × {EF001438|u}", "{EF001257}"),
         facts=("EF003563", "EF001438", "EF001257", "EF000012"),
+        listing=("EF003563", "EF001438", "EF001257", "EF002169"),
         series_format="{prefix}{number}",
         article="{series}.M{EF003563}x{EF001438}.{EF001257}",
         codes={
@@ -1286,7 +1524,7 @@ PROFILES = [
                     else "Untreated"
                 )
             ),
-            "EF001758": Pick(prefer=("M",), weight=0.97),
+            "EF001758": Derived(_metric_thread_type),
             "EF003715": Never(),
             "EF000025": Flag(0.9, empty=0.5),
             "EF009144": Flag(0.05),

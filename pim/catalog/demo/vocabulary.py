@@ -37,6 +37,12 @@ CATEGORIES = [
     ("compressed-air-supply", "Compressed air supply", "Drucklufterzeugung", "pneumatics"),
     ("pneumatic-valves", "Pneumatic valves", "Pneumatikventile", "pneumatics"),
     ("valve-terminals", "Valve terminals and fieldbus", "Ventilinseln und Feldbus", "pneumatics"),
+    (
+        "pneumatic-fittings",
+        "Push-in fittings and connectors",
+        "Steckverschraubungen und Verbinder",
+        "pneumatics",
+    ),
     ("valves", "Valves and fittings", "Ventile und Armaturen", None),
     ("solenoid-valves", "Solenoid valves", "Magnetventile", "valves"),
     ("pressure-control-valves", "Pressure control valves", "Druckregelventile", "valves"),
