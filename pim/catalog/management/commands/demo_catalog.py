@@ -5,6 +5,7 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
+from django.urls import get_resolver
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from modelsearch import index as search_index
@@ -54,6 +55,11 @@ def index_updates_at_the_end():
     Both updates run here, inline, as the tasks would have run them. Deletions in the block
     update the reference index at once (Wagtail does that without a task, but its switch turns
     both off)."""
+    # Wagtail registers the models of admin viewsets (assets, catalog snippets) with the
+    # reference index when the admin's URLs are loaded. A command has not loaded them yet, and
+    # something during the build may (the demo's Wagtail pages resolve URLs): load them first,
+    # so ``is_indexed`` gives the same answer from the first save to the end.
+    get_resolver().url_patterns  # noqa: B018
     saved: dict[tuple[str, str], set] = {}
 
     def remember(sender, instance, raw=False, **kwargs):
