@@ -9,8 +9,8 @@ page may be served stale after an edit that changes it. The scheme:
   units, deletions, events reaching many products), ``listing`` (any product change: lists
   of latest products) and ``product:<id>`` (one product's page: its own data, its variants'
   and related products' names, its downloads). A hit compares the page's stamps with the
-  current ones; a change replaces the stamps of the scopes it reaches with fresh random
-  tokens (:func:`invalidate`), so a product edit invalidates that product's page (and the
+  current ones; a change deletes the stamps of the scopes it reaches, so the next page built
+  gets fresh random tokens (:func:`invalidate`), so a product edit invalidates that product's page (and the
   pages that show it), not a million others.
 - **Shared store.** Stamps and pages live in Django's cache (``CACHES["default"]``, set by
   ``PIM_CACHE_URL``), which every process reads: an edit in the admin process reaches all
@@ -70,8 +70,13 @@ def _new_token() -> str:
 
 # --- invalidation -------------------------------------------------------------------------------
 def _replace_stamps(scopes) -> None:
+    # Deleting a stamp replaces it: a page stored under the old token no longer matches, and
+    # the next page built creates a fresh token (``current_stamps``). A delete is also what
+    # every store does cheaply: the default file cache lists its whole directory on every
+    # ``set`` to decide whether to cull, which made a bulk change (thousands of asset links,
+    # each invalidating its products) cost about a second per change on a large catalog.
     try:
-        _cache().set_many({_stamp_key(scope): _new_token() for scope in scopes}, timeout=None)
+        _cache().delete_many([_stamp_key(scope) for scope in scopes])
     except Exception:
         # An unreachable cache serves no pages either (reads fall back to rendering); the
         # catalog edit itself must not fail because of it.

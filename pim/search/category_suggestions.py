@@ -186,8 +186,10 @@ def matching_categories(
 
 # --- invalidation ------------------------------------------------------------------------------------
 def _replace_version() -> None:
+    # A delete replaces the version (the next reader adds a fresh one) and costs no culling
+    # pass of the file cache, unlike a set: bulk changes invalidate thousands of times.
     try:
-        _cache().set(VERSION_KEY, _new_version(), timeout=None)
+        _cache().delete(VERSION_KEY)
     except Exception:
         # The catalog edit must not fail because the cache is away; entries expire anyway.
         logger.exception("Could not invalidate the category suggestions")
