@@ -216,8 +216,9 @@ _PBT, _POM, _STAINLESS, _BRASS = (
 )
 _FOOD_GRADE = (_POM, _STAINLESS)
 # Body materials by series number, in turn rather than drawn: every demo size (from about
-# 50 fittings) then has stainless, food-grade and standard series for the food journey.
-_BODY_MATERIALS = (_PBT, _STAINLESS, _POM, _BRASS, _STAINLESS)
+# 50 fittings) then has stainless, food-grade and standard series for the food journey, and
+# the first series is stainless, so even a demo with one fittings series has FDA articles.
+_BODY_MATERIALS = (_STAINLESS, _PBT, _POM, _BRASS, _STAINLESS)
 
 
 def _series_index(ctx) -> int:
