@@ -191,6 +191,6 @@ def test_selection_page_is_private(client, products):
 
 def test_german_page(client, products):
     post(client, "/selection/add/", {"article": "KH-1"})
-    response = client.get("/de/selection/")
+    response = client.get("/de/auswahl/")
     assert response.status_code == 200
     assert '<html lang="de">' in response.content.decode()
