@@ -54,3 +54,11 @@ def product_detail(request, article_number):
 def home_page(request):
     """The site's root page (Wagtail), cached: it lists the latest products."""
     return wagtail_serve(request, "")
+
+
+def legacy_product_path(request, article_number):
+    """``/de/products/<article>/`` from before product URLs were localized: 301 to the
+    product's URL in the current language (query string kept)."""
+    path = reverse("cms:product", kwargs={"article_number": article_number})
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{path}?{query}" if query else path)

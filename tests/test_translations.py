@@ -216,7 +216,7 @@ def test_german_product_page_shows_translated_headings_and_lifecycle(client):
     )
 
     english = client.get(f"/products/{product.article_number}/")
-    german = client.get(f"/de/products/{product.article_number}/")
+    german = client.get(f"/de/produkte/{product.article_number}/")
     assert english.status_code == german.status_code == 200
     english_html, german_html = english.content.decode(), german.content.decode()
 
@@ -232,7 +232,7 @@ def test_german_product_page_shows_translated_headings_and_lifecycle(client):
 @pytest.mark.django_db
 def test_german_product_page_shows_active_badge(client):
     product = make_product(make_valve_family(), article_number="KH-DE-2")
-    html = client.get(f"/de/products/{product.article_number}/").content.decode()
+    html = client.get(f"/de/produkte/{product.article_number}/").content.decode()
     assert '<span class="badge badge--active">Aktiv</span>' in html
 
 

@@ -115,7 +115,7 @@ def test_nothing_of_a_hidden_product_answers(client, catalog, debug_modes):
     loose = HIDDEN_ARTICLE.lower().replace("-", "").replace(".", "")
     paths = [
         f"/products/{HIDDEN_ARTICLE}/",
-        f"/de/products/{HIDDEN_ARTICLE}/",
+        f"/de/produkte/{HIDDEN_ARTICLE}/",
         f"/products/{loose}/",  # the loose spelling that redirects for a public product
         product_zip_url(hidden),
         *(datasheet_url(hidden, language) for language in settings.PIM_LANGUAGES),

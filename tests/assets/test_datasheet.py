@@ -111,7 +111,7 @@ def test_special_characters_render():
         "key_data": [["Temperatur", "≥ 20 °C"]],
         "groups": [["Technische Daten", [["Größe", "5 µm"]]]],
         "image_sha256": "",
-        "url": "https://example.com/de/products/DS-1/",
+        "url": "https://example.com/de/produkte/DS-1/",
         "labels": {
             "key_data": "Kenndaten",
             "identification": "Identifikation",

@@ -32,7 +32,7 @@ def record_violations(page) -> list[str]:
 def test_public_pages_run_under_the_strict_policy(page):
     make_product(make_valve_family(), article_number="KH-1")
     violations = record_violations(page)
-    for path in ("/", "/products/KH-1/", "/de/products/KH-1/"):
+    for path in ("/", "/products/KH-1/", "/de/produkte/KH-1/"):
         response = page.goto(path)
         assert "script-src 'self';" in response.headers["content-security-policy"]
         expect(page.locator("main")).to_be_visible()

@@ -67,7 +67,7 @@ def test_product_page_on_a_phone_in_both_languages(phone_page, screenshot):
     switch_to_german = page.locator('.languages a[hreflang="de"]')
     expect(switch_to_german).to_be_visible()
     switch_to_german.click()
-    expect(page).to_have_url(re.compile(rf"/de/products/{product.article_number}/$"))
+    expect(page).to_have_url(re.compile(rf"/de/produkte/{product.article_number}/$"))
     expect(page.locator("html")).to_have_attribute("lang", "de")
     expect(page.locator("h1")).to_have_text("2-Wege-Kugelhahn aus Messing")
     expect(label_cell(page, "max_pressure")).to_have_text("Max. Betriebsdruck")
@@ -81,7 +81,7 @@ def test_product_page_on_a_phone_in_both_languages(phone_page, screenshot):
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
     # German numbers have a decimal comma.
-    page.goto(f"/de/products/{german.article_number}/")
+    page.goto(f"/de/produkte/{german.article_number}/")
     expect(label_cell(page, "max_pressure")).to_have_text("Max. Betriebsdruck")
     assert value_cell(page, "max_pressure").text_content() == "1,5\xa0bar"
     assert_no_horizontal_overflow(page)

@@ -190,7 +190,7 @@ def test_product_selection_lists_public_matches_and_links_to_the_same_catalog_se
     assert parse_qs(parts.query) == {"filter[body_material]": ["ss316"], "filter[max_pressure][gte]": ["10 bar"]}
 
     german = client.get("/de/anwendungen/lebensmittel-und-getraenke/").content.decode()
-    assert 'href="/de/products/SS-1/"' in german and "SS-DRAFT" not in german
+    assert 'href="/de/produkte/SS-1/"' in german and "SS-DRAFT" not in german
 
 
 def test_selection_without_category_links_to_the_whole_catalog(client, shelf):

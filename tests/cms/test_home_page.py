@@ -28,7 +28,7 @@ def test_home_page_shows_intro_and_links_public_products_only(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="de">' in html
-    assert 'href="/de/products/KH-PUBLIC/"' in html
+    assert 'href="/de/produkte/KH-PUBLIC/"' in html
     assert "Kugelhahn" in html
 
 

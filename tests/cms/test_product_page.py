@@ -88,7 +88,7 @@ def test_published_product_shows_grouped_technical_data_in_display_units(client,
 
 def test_german_page_uses_german_labels_and_decimal_comma(client, family):
     product = make_product(family, article_number="KH-101", values={**VALUES, "max_pressure": "1.5 bar"})
-    html = page(client, f"/de/products/{product.article_number}/")
+    html = page(client, f"/de/produkte/{product.article_number}/")
 
     assert '<html lang="de">' in html
     assert "<h1>Kugelhahn</h1>" in html
@@ -118,7 +118,7 @@ def test_attribute_hidden_from_product_page_is_not_shown(client, family):
 def test_hidden_product_is_404(client, family, fields):
     product = make_product(family, article_number="HIDDEN-1", values=VALUES, **fields)
     assert client.get(f"/products/{product.article_number}/").status_code == 404
-    assert client.get(f"/de/products/{product.article_number}/").status_code == 404
+    assert client.get(f"/de/produkte/{product.article_number}/").status_code == 404
     # Not reachable through a non-canonical spelling either (no redirect that leaks it).
     assert client.get("/products/hidden1/").status_code == 404
 
@@ -142,9 +142,14 @@ def test_non_canonical_spelling_redirects_permanently_to_the_canonical_url(clien
     assert response.status_code == 301
     assert response["Location"] == "/products/4711-ABC.12/"
 
-    response = client.get("/de/products/4711 abc 12/")
+    response = client.get("/de/produkte/4711 abc 12/")
     assert response.status_code == 301
-    assert response["Location"] == "/de/products/4711-ABC.12/"
+    assert response["Location"] == "/de/produkte/4711-ABC.12/"
+
+    # German product URLs were /de/products/… before they were localized: old links still work.
+    response = client.get("/de/products/4711-ABC.12/?units=imperial")
+    assert response.status_code == 301
+    assert response["Location"] == "/de/produkte/4711-ABC.12/?units=imperial"
 
     assert client.get("/products/4711-ABC.12/").status_code == 200
 
@@ -168,13 +173,13 @@ def test_seo_head_has_title_description_canonical_hreflang_and_json_ld(client, f
         manufacturer_pid="BV-16",
         short_description={"en": "Compact brass ball valve.", "de": "Kompakter Kugelhahn aus Messing."},
     )
-    html = page(client, "/de/products/KH-200/")
+    html = page(client, "/de/produkte/KH-200/")
 
     assert "<title>Kugelhahn KH-200 | " in html
     assert '<meta name="description" content="Kompakter Kugelhahn aus Messing.">' in html
-    assert '<link rel="canonical" href="http://testserver/de/products/KH-200/">' in html
+    assert '<link rel="canonical" href="http://testserver/de/produkte/KH-200/">' in html
     assert '<link rel="alternate" hreflang="en" href="http://testserver/products/KH-200/">' in html
-    assert '<link rel="alternate" hreflang="de" href="http://testserver/de/products/KH-200/">' in html
+    assert '<link rel="alternate" hreflang="de" href="http://testserver/de/produkte/KH-200/">' in html
     assert '<link rel="alternate" hreflang="x-default" href="http://testserver/products/KH-200/">' in html
     # Language switcher links to the English page.
     assert 'href="/products/KH-200/" hreflang="en"' in html
@@ -186,7 +191,7 @@ def test_seo_head_has_title_description_canonical_hreflang_and_json_ld(client, f
     assert data["gtin13"] == "4006381333931"
     assert data["mpn"] == "BV-16"
     assert data["brand"] == {"@type": "Brand", "name": "Acme Valves"}
-    assert data["url"] == "http://testserver/de/products/KH-200/"
+    assert data["url"] == "http://testserver/de/produkte/KH-200/"
     assert {"@type": "PropertyValue", "name": "Max. Betriebsdruck", "value": "16\xa0bar"} in data[
         "additionalProperty"
     ]
@@ -223,8 +228,8 @@ def test_discontinued_product_links_its_public_successor(client, family):
     assert "March 31, 2025" in html
     assert 'class="successor" href="/products/KH-NEW/"' in html
 
-    html = page(client, f"/de/products/{old.article_number}/")
-    assert 'class="successor" href="/de/products/KH-NEW/"' in html
+    html = page(client, f"/de/produkte/{old.article_number}/")
+    assert 'class="successor" href="/de/produkte/KH-NEW/"' in html
 
 
 def test_discontinued_product_does_not_link_a_hidden_successor(client, family):
@@ -246,7 +251,7 @@ def test_phase_out_notice_names_the_last_date(client, family):
         phase_out_date=datetime.date(2026, 1, 1),
         discontinued_date=datetime.date(2026, 12, 31),
     )
-    html = page(client, f"/de/products/{product.article_number}/")
+    html = page(client, f"/de/produkte/{product.article_number}/")
     assert "31. Dezember 2026" in html
     assert 'class="badge badge--phase_out"' in html
 
@@ -290,7 +295,7 @@ def test_order_data_is_shown_but_prices_are_not(client, family):
     assert "987" not in html
     assert "EUR" not in html
 
-    html = page(client, "/de/products/KH-400/")
+    html = page(client, "/de/produkte/KH-400/")
     assert "<dd>Packung</dd>" in html
 
 
@@ -385,7 +390,7 @@ def test_query_count_is_bounded_and_does_not_grow_with_content(client, family, d
     # 12 for the product, 2 for its downloads, 1 for the product id whose cache stamp is read
     # before the page is built (cms.page_cache)
     with django_assert_max_num_queries(15):
-        assert client.get("/de/products/BV-10/").status_code == 200
+        assert client.get("/de/produkte/BV-10/").status_code == 200
 
 
 def test_several_groups_are_shown_in_family_order_with_their_titles(client, family):

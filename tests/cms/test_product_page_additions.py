@@ -121,7 +121,7 @@ def test_breadcrumb_json_ld(client, family, monkeypatch):
 
     # Without category pages the crumbs are names, and the JSON-LD skips them.
     monkeypatch.setattr(product_detail, "category_path", None)
-    page = html(client, "/de/products/KH-7/")
+    page = html(client, "/de/produkte/KH-7/")
     assert [entry["position"] for entry in json_ld(page)[1]["itemListElement"]] == [1, 2]
     assert "<li>Valves</li>" in page
 

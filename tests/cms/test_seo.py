@@ -82,12 +82,12 @@ def test_products_in_both_languages_with_alternates_and_lastmod(client, shelf):
     alternates = {link.get("hreflang"): link.get("href") for link in entry.xpath("x:link", namespaces=NS)}
     assert alternates == {
         "en": "http://testserver/products/V-1/",
-        "de": "http://testserver/de/products/V-1/",
+        "de": "http://testserver/de/produkte/V-1/",
         "x-default": "http://testserver/products/V-1/",
     }
     lastmod = entry.xpath("s:lastmod/text()", namespaces=NS)[0]
     assert lastmod.startswith(shelf["valve"].updated_at.date().isoformat()[:4])
-    assert "http://testserver/de/products/V-1/" in urlset.xpath("//s:url/s:loc/text()", namespaces=NS)
+    assert "http://testserver/de/produkte/V-1/" in urlset.xpath("//s:url/s:loc/text()", namespaces=NS)
 
 
 def test_only_publicly_visible_products_and_live_series_are_listed(client, shelf):
