@@ -31,9 +31,13 @@ from pim.catalog.models import (
 )
 from pim.catalog.values import format_stored_value
 
+from . import page_cache
+
 MAX_COLUMNS = 4
 THUMBNAIL_FILTER = "fill-96x96"
-_VALUE_RELATED = ("attribute__quantity", "attribute__display_unit__quantity", "option", "unit__quantity")
+# The attribute comes from the columns; the unit only matters for plain numbers without a
+# display unit (format_stored_value falls back to the unit the editor used).
+_VALUE_RELATED = ("option", "unit")
 CAD_KINDS = ("cad_3d", "cad_2d")
 DATASHEET_KINDS = ("datasheet",)
 
@@ -70,7 +74,12 @@ class Listing:
 
 def key_attributes(family_code: str) -> list[FamilyAttribute]:
     """The family's key attributes (``in_listing``), else its first filterable attributes,
-    in display order; at most :data:`MAX_COLUMNS`. One query."""
+    in display order; at most :data:`MAX_COLUMNS`. One query, then remembered until the
+    catalog changes (:func:`cms.page_cache.catalog_memo`)."""
+    return page_cache.catalog_memo(("key_attributes", family_code), lambda: _load_key_attributes(family_code))
+
+
+def _load_key_attributes(family_code: str) -> list[FamilyAttribute]:
     rows = list(
         FamilyAttribute.objects.filter(family__code=family_code)
         .filter(Q(in_listing=True) | Q(attribute__filterable=True))
@@ -93,9 +102,11 @@ def _dominant_family(hits) -> tuple[str, str, list[tuple[str, str, int]]]:
     return code, names[code] or code, families
 
 
-def _values(products: dict[int, Product], attribute_ids: list[int]) -> dict[int, dict[int, list]]:
+def _values(products: dict[int, Product], attributes: dict) -> dict[int, dict[int, list]]:
     """Effective values (the series' rows replaced by the variant's own, attribute by
-    attribute) of ``attribute_ids``: product id → attribute id → rows. Two queries."""
+    attribute) of ``attributes`` (id → Attribute): product id → attribute id → rows. Two
+    queries; the rows get the given attribute objects instead of joining them again."""
+    attribute_ids = list(attributes)
     if not attribute_ids or not products:
         return {}
     model_ids = {p.product_model_id for p in products.values() if p.product_model_id}
@@ -106,6 +117,7 @@ def _values(products: dict[int, Product], attribute_ids: list[int]) -> dict[int,
             .select_related(*_VALUE_RELATED)
             .order_by("pk")
         ):
+            row.attribute = attributes[row.attribute_id]
             by_model.setdefault(row.product_model_id, {}).setdefault(row.attribute_id, []).append(row)
     own: dict[int, dict[int, list]] = {}
     for row in (
@@ -113,6 +125,7 @@ def _values(products: dict[int, Product], attribute_ids: list[int]) -> dict[int,
         .select_related(*_VALUE_RELATED)
         .order_by("pk")
     ):
+        row.attribute = attributes[row.attribute_id]
         own.setdefault(row.product_id, {}).setdefault(row.attribute_id, []).append(row)
     result = {}
     for pk, product in products.items():
@@ -192,7 +205,9 @@ def build_listing(hits, language: str) -> Listing:
         .filter(pk__in=[hit.id for hit in hits])
         .only("pk", "product_model_id", "article_number")
     }
-    values = _values(products, [c.family_attribute.attribute_id for c in columns])
+    values = _values(
+        products, {c.family_attribute.attribute_id: c.family_attribute.attribute for c in columns}
+    )
     images = _main_images(products)
     rows = []
     for hit in hits:

@@ -232,3 +232,29 @@ def cache_public_page(scopes):
         return wrapped
 
     return decorator
+
+
+# --- per-process memo of catalog data -------------------------------------------------------------
+_MEMO: dict[tuple, object] = {}
+_MEMO_LIMIT = 2000
+
+
+def catalog_memo(key: tuple, load):
+    """``load()`` remembered in this process for as long as the ``catalog`` stamp is unchanged:
+    for what every page asks again and that only family, attribute, unit or category edits
+    change (a family's attribute rows, the result table's columns). Those edits replace the
+    stamp (cms.signals), so a changed family is read again at the next request in every
+    process. The result is shared by threads: treat it as read-only."""
+    try:
+        stamp = current_stamps([CATALOG])[CATALOG]
+    except Exception:  # an unreachable cache: ask the database
+        return load()
+    memo_key = (*key, stamp)
+    try:
+        return _MEMO[memo_key]
+    except KeyError:
+        pass
+    if len(_MEMO) >= _MEMO_LIMIT:
+        _MEMO.clear()  # old stamps' entries are never asked for again
+    value = _MEMO[memo_key] = load()
+    return value

@@ -30,6 +30,8 @@ from pim.catalog.models import (
 from pim.catalog.units import IMPERIAL, METRIC, format_number, unit_for_system, unit_system
 from pim.catalog.values import effective_values, format_stored_value
 
+from . import page_cache
+
 try:
     from cms.category_paths import category_path
 except ImportError:  # the catalog pages bring it; until then the breadcrumb names no links
@@ -144,7 +146,12 @@ class ProductDetail:
 
 def _family_attributes(family) -> list[FamilyAttribute]:
     """The family's attributes in display order (group, then position), with what formatting
-    a value needs (units and their quantities) loaded in advance."""
+    a value needs (units and their quantities) loaded in advance; remembered until the
+    catalog changes (family, attribute and unit edits replace the catalog stamp)."""
+    return page_cache.catalog_memo(("family_attributes", family.pk), lambda: _load_family_attributes(family))
+
+
+def _load_family_attributes(family) -> list[FamilyAttribute]:
     return list(
         FamilyAttribute.objects.filter(family=family)
         .select_related(

@@ -95,8 +95,9 @@ def _on_product_row_saved(sender, instance, raw=False, **kwargs):
 
 def _on_reference_changed(sender, instance, raw=False, created=False, **kwargs):
     # A new category, unit or attribute changes no page until products use it (and that
-    # use is an event); edits and deletions reach pages the events do not name.
-    if not raw and not created:
+    # use is an event); edits and deletions reach pages the events do not name. A new family
+    # attribute can become a column of the catalog's result table (cms.catalog_listing).
+    if not raw and (not created or sender._meta.model_name == "familyattribute"):
         page_cache.invalidate({page_cache.CATALOG})
 
 

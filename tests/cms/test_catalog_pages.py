@@ -465,3 +465,22 @@ def test_queries_are_bounded_by_page_not_by_data(client, settings, django_captur
     assert len(articles(response)) == 24
     assert len(many) <= len(few) + 2, [q["sql"][:120] for q in many.captured_queries]
     assert len(many) <= 40
+
+
+@pytest.mark.django_db
+def test_key_attribute_columns_follow_family_edits_at_once():
+    """The columns are cached per process under the catalog stamp: a new key attribute, or
+    one no longer marked, changes the table at the next request."""
+    from cms.catalog_listing import key_attributes
+    from pim.catalog.models import Attribute, AttributeType, Family, FamilyAttribute
+
+    family = Family.objects.create(code="cols", name={"en": "Columns"})
+    first = Attribute.objects.create(code="col_a", name={"en": "A"}, type=AttributeType.BOOLEAN, filterable=True)
+    second = Attribute.objects.create(code="col_b", name={"en": "B"}, type=AttributeType.BOOLEAN)
+    FamilyAttribute.objects.create(family=family, attribute=first, sort_order=1)
+    assert [fa.attribute.code for fa in key_attributes("cols")] == ["col_a"]
+    marked = FamilyAttribute.objects.create(family=family, attribute=second, sort_order=2, in_listing=True)
+    assert [fa.attribute.code for fa in key_attributes("cols")] == ["col_b"]
+    marked.in_listing = False
+    marked.save()
+    assert [fa.attribute.code for fa in key_attributes("cols")] == ["col_a"]

@@ -385,7 +385,9 @@ def test_query_count_is_bounded_and_does_not_grow_with_content(client, family, d
     small = count_queries("/products/BV-10/")
     add_content(first, 6)
     large = count_queries("/products/BV-10/")
-    assert large == small
+    # not more with more content (fewer: the family's attributes are remembered until the
+    # catalog changes, cms.page_cache.catalog_memo)
+    assert large <= small
 
     # 12 for the product, 2 for its downloads, 1 for the product id whose cache stamp is read
     # before the page is built (cms.page_cache)
