@@ -177,7 +177,7 @@ def test_choosing_narrows_and_disables_values_without_variants(client, series):
 
 def test_one_remaining_variant_is_the_result(client, series):
     html = page(client, "/series/BV/?body_material=ss316&nominal_size=0.025")
-    assert "1 of 4 variants match." in html
+    assert "1 of 4 variants matches." in html
     result = re.search(r"<section class=\"series-result\".*?</section>", html, re.S).group(0)
     assert '<p class="series-result__number" translate="no">BV-25-SS</p>' in result
     assert '<a class="button" href="/products/BV-25-SS/">Go to the product page</a>' in result
