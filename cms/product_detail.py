@@ -14,7 +14,8 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from pim.assets.downloads import DownloadLink, main_image_for, product_zip_url, public_assets_for
+from pim.assets.downloads import DownloadLink, product_zip_url, public_assets_for
+from pim.assets.models import AssetKind, LinkRole
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.localization import localize
 from pim.catalog.models import (
@@ -332,7 +333,20 @@ def build_product_detail(
             "unit": order_unit_label(product.content_unit, language),
         }
     step = _quantity(product.order_quantity_step) if product.order_quantity_step != 1 else ""
-    downloads = public_assets_for(product, language)
+    # One pass over the product's asset links gives the download list and the main image
+    # (main image before gallery, as main_image_for orders them).
+    listed = public_assets_for(product, language, include_images=True)
+    downloads = [d for d in listed if d.kind != AssetKind.IMAGE]
+    main_image = next(
+        (
+            d.asset.image
+            for d in listed
+            if d.asset is not None
+            and d.role in (LinkRole.MAIN_IMAGE, LinkRole.GALLERY)
+            and d.asset.image_id
+        ),
+        None,
+    )
     category_paths = _category_paths(categories)
     return ProductDetail(
         product=product,
@@ -341,7 +355,7 @@ def build_product_detail(
         documents_zip_url=product_zip_url(product)
         if any(not d.generated and not d.external for d in downloads)
         else "",
-        main_image=main_image_for(product),
+        main_image=main_image,
         name=product.display_name(language) or product.article_number,
         short_description=product.description("short_description", language),
         long_description=product.description("long_description", language),
