@@ -17,8 +17,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from pim.assets.downloads import DownloadLink, public_assets_for
-from pim.assets.models import AssetKind, LinkRole
+from pim.assets.downloads import DownloadLink, first_image, public_assets_for
+from pim.assets.models import AssetKind
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import localize
 from pim.catalog.models import FamilyAttribute, Product, ProductModelValue, ProductValue, Unit
@@ -234,16 +234,7 @@ def _family_attributes(family_ids) -> list[FamilyAttribute]:
 
 def _header(product, language) -> ComparedProduct:
     links = public_assets_for(product, language, include_images=True)
-    image = next(
-        (
-            link.asset.image
-            for link in links
-            if link.asset is not None
-            and link.role in (LinkRole.MAIN_IMAGE, LinkRole.GALLERY)
-            and link.asset.image_id
-        ),
-        None,
-    )
+    image = first_image(links)
     return ComparedProduct(
         product=product,
         name=product.display_name(language) or product.article_number,

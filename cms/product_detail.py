@@ -14,8 +14,8 @@ from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
-from pim.assets.downloads import DownloadLink, product_zip_url, public_assets_for
-from pim.assets.models import AssetKind, LinkRole
+from pim.assets.downloads import DownloadLink, first_image, product_zip_url, public_assets_for
+from pim.assets.models import AssetKind
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.localization import localize
 from pim.catalog.models import (
@@ -26,10 +26,9 @@ from pim.catalog.models import (
     ProductRelation,
     ProductValue,
     RelationKind,
-    Unit,
 )
 from pim.catalog.units import IMPERIAL, METRIC, format_number, unit_for_system, unit_system
-from pim.catalog.values import effective_values, format_stored_value
+from pim.catalog.values import effective_values, family_attributes_in_display_order, format_stored_value
 
 from . import page_cache
 
@@ -149,22 +148,8 @@ def _family_attributes(family) -> list[FamilyAttribute]:
     """The family's attributes in display order (group, then position), with what formatting
     a value needs (units and their quantities) loaded in advance; remembered until the
     catalog changes (family, attribute and unit edits replace the catalog stamp)."""
-    return page_cache.catalog_memo(("family_attributes", family.pk), lambda: _load_family_attributes(family))
-
-
-def _load_family_attributes(family) -> list[FamilyAttribute]:
-    return list(
-        FamilyAttribute.objects.filter(family=family)
-        .select_related(
-            "group",
-            "attribute__quantity",
-            "attribute__display_unit__quantity",
-            "display_unit__quantity",
-        )
-        .prefetch_related(
-            Prefetch("attribute__quantity__units", queryset=Unit.objects.select_related("quantity"))
-        )
-        .order_by("group__sort_order", "group__code", "sort_order", "attribute__code")
+    return page_cache.catalog_memo(
+        ("family_attributes", family.pk), lambda: family_attributes_in_display_order(family.pk)
     )
 
 
@@ -337,16 +322,7 @@ def build_product_detail(
     # (main image before gallery, as main_image_for orders them).
     listed = public_assets_for(product, language, include_images=True)
     downloads = [d for d in listed if d.kind != AssetKind.IMAGE]
-    main_image = next(
-        (
-            d.asset.image
-            for d in listed
-            if d.asset is not None
-            and d.role in (LinkRole.MAIN_IMAGE, LinkRole.GALLERY)
-            and d.asset.image_id
-        ),
-        None,
-    )
+    main_image = first_image(listed)
     category_paths = _category_paths(categories)
     return ProductDetail(
         product=product,

@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from pim.assets.downloads import DownloadLink, asset_url, product_links
+from pim.assets.downloads import DownloadLink, download_link, product_links
 from pim.assets.models import AssetKind, LinkRole
 from pim.catalog.configurator import Configurator, public_series
 from pim.catalog.localization import localize
@@ -143,24 +143,7 @@ def _series_links(model, variant):
 
 
 def _download(link, language) -> DownloadLink:
-    asset = link.asset
-    revision = asset.current_revision
-    external = asset.kind == AssetKind.VIDEO
-    return DownloadLink(
-        title=localize(asset.title, language) or asset.get_kind_display(),
-        kind=asset.kind,
-        kind_label=asset.get_kind_display(),
-        role=link.role,
-        role_label=link.get_role_display(),
-        url=asset.external_url if external else asset_url(asset),
-        filename=asset.download_filename() if revision else "",
-        size=revision.size if revision else None,
-        format_label=revision.format_label if revision else "",
-        languages=asset.language_list,
-        revision=revision.number if revision else None,
-        external=external,
-        asset=asset,
-    )
+    return download_link(link, language)
 
 
 def _main_image(links):

@@ -129,32 +129,50 @@ def public_assets_for(
         )
     ]
     for link in _unique_assets(product_links(product)):
-        asset = link.asset
-        if asset.kind == AssetKind.IMAGE and not include_images:
+        if link.asset.kind == AssetKind.IMAGE and not include_images:
             continue
-        revision = asset.current_revision
-        if asset.kind == AssetKind.VIDEO:
-            url, external = asset.external_url, True
-        else:
-            url, external = asset_url(asset, product), False
-        result.append(
-            DownloadLink(
-                title=localize(asset.title, language) or asset.get_kind_display(),
-                kind=asset.kind,
-                kind_label=asset.get_kind_display(),
-                role=link.role,
-                role_label=link.get_role_display(),
-                url=url,
-                filename=asset.download_filename(product.article_number) if revision else "",
-                size=revision.size if revision else None,
-                format_label=revision.format_label if revision else "",
-                languages=asset.language_list,
-                revision=revision.number if revision else None,
-                external=external,
-                asset=asset,
-            )
-        )
+        result.append(download_link(link, language, product))
     return result
+
+
+def download_link(link, language: str | None = None, product=None) -> DownloadLink:
+    """A public asset link as a download entry: in the context of ``product`` (its article
+    number in the file name, the download counted for it) or of the series/category the link
+    belongs to."""
+    asset = link.asset
+    revision = asset.current_revision
+    if asset.kind == AssetKind.VIDEO:
+        url, external = asset.external_url, True
+    else:
+        url, external = asset_url(asset, product), False
+    return DownloadLink(
+        title=localize(asset.title, language) or asset.get_kind_display(),
+        kind=asset.kind,
+        kind_label=asset.get_kind_display(),
+        role=link.role,
+        role_label=link.get_role_display(),
+        url=url,
+        filename=asset.download_filename(product.article_number if product else "") if revision else "",
+        size=revision.size if revision else None,
+        format_label=revision.format_label if revision else "",
+        languages=asset.language_list,
+        revision=revision.number if revision else None,
+        external=external,
+        asset=asset,
+    )
+
+
+def first_image(downloads: list[DownloadLink]):
+    """The Wagtail image to show first among ``downloads`` listed with ``include_images``
+    (ordered by role: the main image before the gallery), or None."""
+    return next(
+        (
+            d.asset.image
+            for d in downloads
+            if d.asset is not None and d.role in (LinkRole.MAIN_IMAGE, LinkRole.GALLERY) and d.asset.image_id
+        ),
+        None,
+    )
 
 
 def main_image_for(product):

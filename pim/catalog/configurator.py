@@ -35,10 +35,9 @@ from .models import (
     ProductModel,
     ProductModelValue,
     ProductValue,
-    Unit,
 )
 from .units import round_significant
-from .values import format_stored_value
+from .values import family_attributes_in_display_order, format_stored_value
 
 _VALUE_RELATED = ("attribute__quantity", "attribute__display_unit__quantity", "option", "unit__quantity")
 
@@ -167,7 +166,7 @@ class Configurator:
     def __init__(self, series: ProductModel, language: str | None = None):
         self.series = series
         self.language = language or translation.get_language()
-        self.family_attributes = _family_attributes(series.family_id)
+        self.family_attributes = family_attributes_in_display_order(series.family_id)
         position = {fa.attribute_id: index for index, fa in enumerate(self.family_attributes)}
         by_attribute = {fa.attribute_id: fa for fa in self.family_attributes}
         axis_attributes = sorted(
@@ -348,22 +347,6 @@ def _given(choice: Mapping, code: str) -> list[str]:
         if text and text not in distinct:
             distinct.append(text)
     return distinct
-
-
-def _family_attributes(family_id) -> list[FamilyAttribute]:
-    return list(
-        FamilyAttribute.objects.filter(family_id=family_id)
-        .select_related(
-            "group",
-            "attribute__quantity",
-            "attribute__display_unit__quantity",
-            "display_unit__quantity",
-        )
-        .prefetch_related(
-            Prefetch("attribute__quantity__units", queryset=Unit.objects.select_related("quantity"))
-        )
-        .order_by("group__sort_order", "group__code", "sort_order", "attribute__code")
-    )
 
 
 def _rows_by_code(rows) -> dict[str, list]:

@@ -230,6 +230,30 @@ def build_value_rows(
     raise _error(attribute, _("unknown attribute type %(type)s.") % {"type": kind})
 
 
+def family_attributes_in_display_order(family_id) -> list:
+    """A family's attribute rows in display order (group, then position), with what showing a
+    value needs loaded in advance: the attribute, its quantity with all units (for unit
+    conversions such as imperial display) and the display units. Product pages, series pages
+    and the configurator show values in this order."""
+    from django.db.models import Prefetch
+
+    from .models import FamilyAttribute
+
+    return list(
+        FamilyAttribute.objects.filter(family_id=family_id)
+        .select_related(
+            "group",
+            "attribute__quantity",
+            "attribute__display_unit__quantity",
+            "display_unit__quantity",
+        )
+        .prefetch_related(
+            Prefetch("attribute__quantity__units", queryset=Unit.objects.select_related("quantity"))
+        )
+        .order_by("group__sort_order", "group__code", "sort_order", "attribute__code")
+    )
+
+
 def family_attributes_by_code(family) -> dict:
     rows = family.family_attributes.select_related(
         "attribute__quantity",
