@@ -201,7 +201,10 @@ class BaseSearchBackend:
             attribute_id, entry = item
             row = entry["best"]
             group_order = row.group.sort_order if row is not None and row.group_id else 0
-            return (-entry["coverage"], group_order, row.sort_order if row else 0, attribute_id)
+            # The family's key attributes (columns of result lists) come first, so that a
+            # company attribute sorted after the ETIM ones is not cut by the facet limit.
+            key = not (row is not None and row.in_listing)
+            return (-entry["coverage"], key, group_order, row.sort_order if row else 0, attribute_id)
 
         limit = getattr(settings, "PIM_SEARCH_MAX_FACETS", 12)
         selected = rq.filtered_attribute_ids
