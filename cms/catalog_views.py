@@ -400,6 +400,8 @@ def catalog(request, slugs=""):
         "list_url": _url(base, query_params),
         "grid_url": _url(base, [*query_params, ("view", GRID)]),
         "search_text": "",
+        # where a result's "Compare" returns to without JavaScript: this page, not the fragment
+        "page_url": _url(base, [*query_params, *([("view", GRID)] if view_mode else [])]),
     }
     template = "cms/catalog/_region.html" if request.GET.get("partial") else "cms/catalog/catalog_page.html"
     return render(request, template, context, status=400 if errors else 200)

@@ -413,6 +413,9 @@ CACHES = {"default": _cache_from_url(os.environ.get("PIM_CACHE_URL", ""))}
 # Product and home pages are cached this many seconds at most (0: not at all); edits
 # invalidate them at once, the limit only bounds what an unannounced change (raw SQL) leaves.
 PIM_PAGE_CACHE_TIMEOUT = int(os.environ.get("PIM_PAGE_CACHE_TIMEOUT", "3600"))
+# Part of every cached page's key: a deployment may name its release (e.g. the git commit);
+# empty means a fingerprint of the checkout's templates, code and static manifest.
+PIM_RELEASE = os.environ.get("PIM_RELEASE", "")
 # Cache-Control max-age of cached pages: how long browsers and CDNs may keep them after an edit.
 PIM_PAGE_CACHE_MAX_AGE = int(os.environ.get("PIM_PAGE_CACHE_MAX_AGE", "60"))
 # A change reaching more products than this invalidates all cached pages at once.

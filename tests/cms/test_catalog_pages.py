@@ -484,3 +484,26 @@ def test_key_attribute_columns_follow_family_edits_at_once():
     marked.in_listing = False
     marked.save()
     assert [fa.attribute.code for fa in key_attributes("cols")] == ["col_a"]
+
+
+@pytest.mark.django_db
+def test_results_can_be_added_to_the_comparison_from_the_list(client):
+    """Every result offers "Compare": a plain POST that comes back to the list (the page, not
+    the fragment the script asks for), and the product is in the visitor's comparison."""
+    response = get(client, reverse("cms:catalog"), {"partial": "1", "view": "grid"})
+    forms = re.findall(
+        r'<form method="post" action="([^"]+)" data-visitor-form="comparison">\s*'
+        r'<input type="hidden" name="article" value="([^"]+)">\s*'
+        r'<input type="hidden" name="next" value="([^"]+)">',
+        region(response),
+    )
+    shown = re.findall(r'class="result-card__number" translate="no">([^<]+)<', region(response))
+    assert forms and [article for _action, article, _next in forms] == shown
+    action, article, next_url = forms[0]
+    next_url = unescape(next_url)
+    assert "partial" not in next_url and "view=grid" in next_url
+    posted = client.post(
+        unescape(action), {"article": article, "next": next_url}, HTTP_ORIGIN="http://testserver"
+    )
+    assert posted.status_code == 302 and posted["Location"] == next_url
+    assert article in html(client.get(reverse("cms:compare")))

@@ -335,3 +335,37 @@ def test_default_cache_is_shared_files_in_var_and_unknown_schemes_are_explained(
     }
     with pytest.raises(ImproperlyConfigured, match="PIM_CACHE_URL='mongo://x'.*redis://"):
         _cache_from_url("mongo://x")
+
+
+def test_an_upgrade_never_serves_pages_of_the_old_templates(client, family, settings, tmp_path):
+    """No catalog change happens when new code is deployed: the release is part of the key."""
+    make_product(family, article_number="KH-1")
+    settings.PIM_RELEASE = "release-1"
+    page_cache.release.cache_clear()
+    try:
+        assert cache_status(client.get("/products/KH-1/")) == "miss"
+        assert cache_status(client.get("/products/KH-1/")) == "hit"
+        settings.PIM_RELEASE = "release-2"
+        page_cache.release.cache_clear()
+        assert cache_status(client.get("/products/KH-1/")) == "miss"
+    finally:
+        page_cache.release.cache_clear()
+
+
+def test_the_release_fingerprint_follows_template_changes(settings, tmp_path):
+    """Without PIM_RELEASE, a changed template (a new deployment of the checkout) gives
+    another fingerprint."""
+    templates = tmp_path / "cms" / "templates"
+    templates.mkdir(parents=True)
+    page = templates / "page.html"
+    page.write_text("<p>old</p>")
+    settings.BASE_DIR = tmp_path
+    settings.PIM_RELEASE = ""
+    page_cache.release.cache_clear()
+    try:
+        before = page_cache.release()
+        page.write_text("<p>new, longer</p>")
+        page_cache.release.cache_clear()
+        assert page_cache.release() != before
+    finally:
+        page_cache.release.cache_clear()
