@@ -145,8 +145,16 @@ def _is_storable(request, response) -> bool:
 _SKIPPED_DIRS = {".git", ".venv", "node_modules", "var", "__pycache__", "tests", "bench", "docs"}
 
 
-@functools.lru_cache(maxsize=1)
 def release() -> str:
+    """See :func:`_release`; under DEBUG taken anew for every page (templates change while the
+    development server runs)."""
+    if settings.DEBUG:
+        _release.cache_clear()
+    return _release()
+
+
+@functools.lru_cache(maxsize=1)
+def _release() -> str:
     """What the code that renders pages looks like: ``PIM_RELEASE`` when the deployment sets
     it, else a fingerprint (names, sizes, modification times) of the templates, translation
     catalogs, static files manifest and Python modules of the checkout, taken once per

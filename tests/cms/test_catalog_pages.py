@@ -491,12 +491,18 @@ def test_results_can_be_added_to_the_comparison_from_the_list(client):
     """Every result offers "Compare": a plain POST that comes back to the list (the page, not
     the fragment the script asks for), and the product is in the visitor's comparison."""
     response = get(client, reverse("cms:catalog"), {"partial": "1", "view": "grid"})
+    body = region(response)
     forms = re.findall(
-        r'<form method="post" action="([^"]+)" data-visitor-form="comparison">\s*'
-        r'<input type="hidden" name="article" value="([^"]+)">\s*'
-        r'<input type="hidden" name="next" value="([^"]+)">',
-        region(response),
+        r'<form id="(compare-\d+)" method="post" action="([^"]+)" data-visitor-form="comparison"[^>]*>'
+        r'<input type="hidden" name="article" value="([^"]+)">'
+        r'<input type="hidden" name="next" value="([^"]+)"></form>',
+        body,
     )
+    # forms do not nest: each button belongs to its form, written after the filter form
+    assert body.index('id="catalog-form"') < body.index("</form>") < body.index('<form id="compare-1"')
+    buttons = re.findall(r'<button type="submit" form="(compare-\d+)"', body)
+    assert buttons == [form_id for form_id, *_rest in forms]
+    forms = [(action, article, next_url) for _id, action, article, next_url in forms]
     shown = re.findall(r'class="result-card__number" translate="no">([^<]+)<', region(response))
     assert forms and [article for _action, article, _next in forms] == shown
     action, article, next_url = forms[0]

@@ -341,15 +341,15 @@ def test_an_upgrade_never_serves_pages_of_the_old_templates(client, family, sett
     """No catalog change happens when new code is deployed: the release is part of the key."""
     make_product(family, article_number="KH-1")
     settings.PIM_RELEASE = "release-1"
-    page_cache.release.cache_clear()
+    page_cache._release.cache_clear()
     try:
         assert cache_status(client.get("/products/KH-1/")) == "miss"
         assert cache_status(client.get("/products/KH-1/")) == "hit"
         settings.PIM_RELEASE = "release-2"
-        page_cache.release.cache_clear()
+        page_cache._release.cache_clear()
         assert cache_status(client.get("/products/KH-1/")) == "miss"
     finally:
-        page_cache.release.cache_clear()
+        page_cache._release.cache_clear()
 
 
 def test_the_release_fingerprint_follows_template_changes(settings, tmp_path):
@@ -361,11 +361,11 @@ def test_the_release_fingerprint_follows_template_changes(settings, tmp_path):
     page.write_text("<p>old</p>")
     settings.BASE_DIR = tmp_path
     settings.PIM_RELEASE = ""
-    page_cache.release.cache_clear()
+    page_cache._release.cache_clear()
     try:
         before = page_cache.release()
         page.write_text("<p>new, longer</p>")
-        page_cache.release.cache_clear()
+        page_cache._release.cache_clear()
         assert page_cache.release() != before
     finally:
-        page_cache.release.cache_clear()
+        page_cache._release.cache_clear()

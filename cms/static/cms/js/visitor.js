@@ -13,8 +13,11 @@
   }
 
   function showStatus(form, data, ok) {
+    // A form whose button sits elsewhere (result lists: form="…") names its status line.
     var box = form.closest("[data-product-actions]");
-    var status = box && box.querySelector("[data-visitor-status]");
+    var status = form.dataset.status
+      ? document.getElementById(form.dataset.status)
+      : box && box.querySelector("[data-visitor-status]");
     if (!status) return;
     status.textContent = data.message + " ";
     status.classList.toggle("is-error", !ok);
@@ -31,7 +34,8 @@
     var form = event.target;
     if (!form.matches || !form.matches("form[data-visitor-form]")) return;
     event.preventDefault();
-    var button = form.querySelector("button[type=submit]");
+    var button = form.querySelector("button[type=submit]") ||
+      (form.id && document.querySelector('button[form="' + form.id + '"]'));
     if (button) button.disabled = true;
     fetch(form.action, {
       method: "POST",
