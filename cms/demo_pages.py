@@ -11,6 +11,7 @@ push-in fittings) still shows products.
 
 import json
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from io import BytesIO
 
@@ -600,6 +601,23 @@ def _translation(page, locale):
     return translated.specific
 
 
+@contextmanager
+def _no_redirects_from_copied_slugs():
+    """A new translation starts as a copy with the English slug and gets its German slug
+    before anyone could have linked it: Wagtail's automatic redirect from the old slug
+    (``/de/anwendungen/food-and-beverage/``) would be a junk row. Only this process (the
+    demo command) stops listening, only while the translations are written."""
+    from wagtail.contrib.redirects.signal_handlers import autocreate_redirects_on_slug_change
+    from wagtail.signals import page_slug_changed
+
+    disconnected = page_slug_changed.disconnect(autocreate_redirects_on_slug_change)
+    try:
+        yield
+    finally:
+        if disconnected:
+            page_slug_changed.connect(autocreate_redirects_on_slug_change)
+
+
 def _child(parent, model, slug):
     return model.objects.child_of(parent).filter(slug=slug).first()
 
@@ -637,21 +655,27 @@ def build_demo_pages() -> list[ApplicationPage]:
         pages.append(page)
 
     if german is not None:
-        german_home = _translation(home, german)
-        german_home.title = HOME["title"]["de"]
-        german_home.intro = HOME["intro"]["de"]
-        _publish(german_home)
-        german_index = _translation(index, german)
-        german_index.title, german_index.slug = INDEX["title"]["de"], INDEX["slug"]["de"]
-        german_index.intro = INDEX["intro"]["de"]
-        _publish(german_index)
-        for application, page in zip(APPLICATIONS, pages, strict=True):
-            presets = [_preset(selection) for selection in application.selections]
-            downloads = _downloads([c for c, _f in presets if c is not None], application.download_kinds)
-            translated = _translation(page, german)
-            _fill(translated, application, "de", page.hero_image, presets, downloads)
-            _publish(translated)
+        with _no_redirects_from_copied_slugs():
+            _translate(home, index, pages, german)
     return pages
+
+
+def _translate(home, index, pages, german) -> None:
+    """The German home page, index and application pages (created or updated)."""
+    german_home = _translation(home, german)
+    german_home.title = HOME["title"]["de"]
+    german_home.intro = HOME["intro"]["de"]
+    _publish(german_home)
+    german_index = _translation(index, german)
+    german_index.title, german_index.slug = INDEX["title"]["de"], INDEX["slug"]["de"]
+    german_index.intro = INDEX["intro"]["de"]
+    _publish(german_index)
+    for application, page in zip(APPLICATIONS, pages, strict=True):
+        presets = [_preset(selection) for selection in application.selections]
+        downloads = _downloads([c for c, _f in presets if c is not None], application.download_kinds)
+        translated = _translation(page, german)
+        _fill(translated, application, "de", page.hero_image, presets, downloads)
+        _publish(translated)
 
 
 def _fill(page, application, language, hero, presets, downloads) -> None:

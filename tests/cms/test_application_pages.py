@@ -327,6 +327,16 @@ def test_demo_builder_makes_pages_in_both_languages_and_is_idempotent(client, sh
         assert html.count("<summary>") >= 3
     assert "Lebensmittel und Getränke" in client.get("/de/").content.decode()
     assert "Food and beverage" in client.get("/").content.decode()
+    # the German copies got their slugs before anyone could link them: no redirects from the
+    # copied English slugs, and editors' slug changes still create them
+    from django.dispatch.dispatcher import _make_id
+    from wagtail.contrib.redirects.models import Redirect
+    from wagtail.contrib.redirects.signal_handlers import autocreate_redirects_on_slug_change
+    from wagtail.signals import page_slug_changed
+
+    assert not Redirect.objects.exists()
+    handler = _make_id(autocreate_redirects_on_slug_change)
+    assert any(entry[0][0] == handler for entry in page_slug_changed.receivers)
 
 
 @pytest.mark.slow
