@@ -17,6 +17,7 @@ pictures and one of every page whose test failed.
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -126,15 +127,16 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def new_page(request, browser, live_server):
-    """``new_page(**context_options)``: a page in a fresh browser context (own cookies) whose
-    relative URLs go to the live server. English unless ``locale`` says otherwise."""
+@contextmanager
+def page_factory(request, browser, base_url: str):
+    """``make(**context_options)`` pages in fresh browser contexts (own cookies) whose relative
+    URLs go to ``base_url``, English unless ``locale`` says otherwise; at the end the
+    contexts are closed, after a screenshot of each page if the test failed."""
     contexts = []
 
     def make(**options):
         options.setdefault("locale", "en-US")
-        context = browser.new_context(base_url=live_server.url, **options)
+        context = browser.new_context(base_url=base_url, **options)
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)
         return context.new_page()
@@ -149,6 +151,14 @@ def new_page(request, browser, live_server):
                 name = _file_name(f"FAILED-{request.node.name}-{number}-{page_number}.png")
                 page.screenshot(path=directory / name, full_page=True)
         context.close()
+
+
+@pytest.fixture
+def new_page(request, browser, live_server):
+    """``new_page(**context_options)``: a page in a fresh browser context whose relative URLs
+    go to the live server (see :func:`page_factory`)."""
+    with page_factory(request, browser, live_server.url) as make:
+        yield make
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser.conftest import PHONE, TIMEOUT_MS
+from tests.browser.conftest import PHONE
 from tests.browser.support import expect
 
 pytestmark = pytest.mark.django_db
@@ -115,28 +115,12 @@ def data(journey):
 
 @pytest.fixture
 def open_page(request, browser, journey):
-    """``open_page(**context_options)``: a page in a fresh browser context (own cookies) whose
-    relative URLs go to this module's server; screenshots of failed tests like conftest's."""
-    from tests.browser.conftest import _artifacts_dir, _file_name
+    """``open_page(**context_options)``: a page in a fresh browser context whose relative URLs
+    go to this module's server (conftest's page factory)."""
+    from tests.browser.conftest import page_factory
 
-    contexts = []
-
-    def make(**options):
-        options.setdefault("locale", "en-US")
-        context = browser.new_context(base_url=journey[1], **options)
-        context.set_default_timeout(TIMEOUT_MS)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    directory = _artifacts_dir()
-    failed = getattr(request.node, "browser_test_failed", False)
-    for number, context in enumerate(contexts):
-        if directory is not None and failed:
-            for page_number, page in enumerate(context.pages):
-                name = _file_name(f"FAILED-{request.node.name}-{number}-{page_number}.png")
-                page.screenshot(path=directory / name, full_page=True)
-        context.close()
+    with page_factory(request, browser, journey[1]) as make:
+        yield make
 
 
 # --- helpers -----------------------------------------------------------------------------------
