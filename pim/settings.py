@@ -410,7 +410,7 @@ def _cache_from_url(url: str) -> dict:
 
 
 CACHES = {"default": _cache_from_url(os.environ.get("PIM_CACHE_URL", ""))}
-# Product and home pages are cached this many seconds at most (0: not at all); edits
+# Public pages without a query string are cached this many seconds at most (0: not at all); edits
 # invalidate them at once, the limit only bounds what an unannounced change (raw SQL) leaves.
 PIM_PAGE_CACHE_TIMEOUT = int(os.environ.get("PIM_PAGE_CACHE_TIMEOUT", "3600"))
 # Part of every cached page's key: a deployment may name its release (e.g. the git commit);
