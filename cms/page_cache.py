@@ -1,4 +1,5 @@
-"""Cache of public pages (product pages, the home page), invalidated by catalog change events.
+"""Cache of public pages without a query string (product, catalog, series, application and home
+pages…), invalidated by catalog change events.
 
 A crawler walking every product page must not cost a dozen database queries per page, yet no
 page may be served stale after an edit that changes it. The scheme:
