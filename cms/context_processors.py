@@ -5,11 +5,15 @@ a session (every cached page) reads no session row.
 """
 
 from django.conf import settings
+from django.core.cache import cache
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from pim.inquiries.selection import Selection
 
+from . import page_cache
 from .comparison import ComparisonList
+from .models import ApplicationIndexPage
 
 
 def _has_session(request) -> bool:
@@ -28,13 +32,6 @@ def _applications_url(request) -> str:
     """The live industry index in the current language (else the default language's), or "".
     The URLs of all languages are looked up together and cached under the ``site`` stamp,
     which every Wagtail page change replaces."""
-    from django.conf import settings
-    from django.core.cache import cache
-    from django.utils import translation
-
-    from . import page_cache
-    from .models import ApplicationIndexPage
-
     try:
         stamp = page_cache.current_stamps([page_cache.SITE])[page_cache.SITE]
     except Exception:  # an unreachable cache: ask the database
