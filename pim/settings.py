@@ -8,7 +8,7 @@ embedded default, so a fresh checkout runs on SQLite in ``var/`` with media in
 import os
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "pim.assets",
     "pim.search",
     "pim.exports",
+    "django_countries",
     "pim.inquiries",
     "cms",
     "wagtail.contrib.forms",
@@ -518,3 +519,53 @@ PIM_EXPORT_PULL_MAX_FAILURES = int(os.environ.get("PIM_EXPORT_PULL_MAX_FAILURES"
 PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS", "300"))
 PIM_EXPORT_PULL_RETRY_AFTER_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_RETRY_AFTER_SECONDS", "15"))
 PIM_EXPORT_PULL_REUSE_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_REUSE_SECONDS", "300"))
+
+# --- e-mail -----------------------------------------------------------------------------
+# PIM_EMAIL_URL says how mail leaves: empty or console:// prints it (development),
+# smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (TLS),
+# file:///path/to/dir writes one file per message, locmem:// keeps it in memory (tests).
+def _email_from_url(url: str) -> dict:
+    parts = urlsplit(url or "console://")
+    scheme = parts.scheme.lower()
+    if scheme == "console":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    if scheme == "locmem":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    if scheme == "file":
+        return {"EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": parts.path}
+    if scheme in ("smtp", "smtps"):
+        return {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": parts.hostname or "localhost",
+            "EMAIL_PORT": parts.port or (465 if scheme == "smtps" else 587),
+            "EMAIL_HOST_USER": unquote(parts.username or ""),
+            "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+            "EMAIL_USE_SSL": scheme == "smtps",
+            "EMAIL_USE_TLS": scheme == "smtp" and parts.port != 25,
+            "EMAIL_TIMEOUT": 30,
+        }
+    raise ImproperlyConfigured(
+        f"PIM_EMAIL_URL: unknown scheme {scheme!r}; use console://, smtp://, smtps://, file:///DIR or locmem://"
+    )
+
+
+globals().update(_email_from_url(os.environ.get("PIM_EMAIL_URL", "")))
+DEFAULT_FROM_EMAIL = os.environ.get("PIM_EMAIL_FROM", "catalog@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- inquiries and change notices (pim/inquiries) ---------------------------------------
+# Where requests for quote go (comma separated for several addresses).
+PIM_INQUIRY_EMAIL = env_list("PIM_INQUIRY_EMAIL", "sales@localhost")
+# An inquiry still "new" after this many hours is overdue: flagged in the inbox, one reminder mail.
+PIM_INQUIRY_RESPONSE_HOURS = float(os.environ.get("PIM_INQUIRY_RESPONSE_HOURS", "4"))
+# Rate limits of the public forms (inquiries, subscriptions): sends per client address and
+# per e-mail address within PIM_INQUIRY_RATE_WINDOW_SECONDS.
+PIM_INQUIRY_RATE_PER_ADDRESS = int(os.environ.get("PIM_INQUIRY_RATE_PER_ADDRESS", "10"))
+PIM_INQUIRY_RATE_PER_EMAIL = int(os.environ.get("PIM_INQUIRY_RATE_PER_EMAIL", "5"))
+PIM_INQUIRY_RATE_WINDOW_SECONDS = int(os.environ.get("PIM_INQUIRY_RATE_WINDOW_SECONDS", "3600"))
+# Change notices: at most one digest per address within this many hours; opt-in links expire.
+PIM_NOTICE_DIGEST_HOURS = float(os.environ.get("PIM_NOTICE_DIGEST_HOURS", "24"))
+PIM_NOTICE_CONFIRM_DAYS = int(os.environ.get("PIM_NOTICE_CONFIRM_DAYS", "7"))
+# Whether visitors may learn list prices: the public product page shows the net list price and
+# visitors may subscribe to price changes. Off by default (many manufacturers quote per customer).
+PIM_PUBLIC_PRICES = env_bool("PIM_PUBLIC_PRICES", False)

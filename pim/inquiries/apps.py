@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class InquiriesConfig(AppConfig):
-    """What a visitor asks the manufacturer for. For now only the selection (the products a
-    visitor keeps for an inquiry); the inquiry (RFQ) that sends it is a later step."""
+    """What visitors ask the manufacturer for and what they want to be told: the selection,
+    requests for quote (inquiries) and change-notice subscriptions."""
 
     name = "pim.inquiries"
     label = "inquiries"
