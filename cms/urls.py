@@ -7,7 +7,16 @@ each public area keeps its routes in its own module.
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from . import catalog_views, compare_views, download_views, search_views, series_views, views
+from . import (
+    catalog_views,
+    compare_views,
+    download_views,
+    inquiry_views,
+    notice_views,
+    search_views,
+    series_views,
+    views,
+)
 
 app_name = "cms"
 
@@ -22,4 +31,6 @@ urlpatterns = [
     *series_views.urlpatterns,
     *compare_views.urlpatterns,
     *download_views.urlpatterns,
+    *inquiry_views.urlpatterns,
+    *notice_views.urlpatterns,
 ]

@@ -1,0 +1,3 @@
+"""Change notices: subscribe from a product or series page, confirm, unsubscribe, manage."""
+
+urlpatterns = []
