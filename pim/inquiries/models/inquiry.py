@@ -9,6 +9,7 @@ cleared when the product is deleted.
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -75,8 +76,6 @@ class Inquiry(models.Model):
     def save(self, *args, **kwargs):
         if not self.reference:
             # Unique without a second query: the year and a random part, e.g. RFQ-2026-7K3M9Q.
-            from django.utils.crypto import get_random_string
-
             self.reference = f"RFQ-{timezone.now():%Y}-" + get_random_string(
                 6, "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
             )
