@@ -20,7 +20,9 @@ from django.views.decorators.cache import never_cache
 
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.units import unit_system
-from pim.inquiries.selection import Selection, SelectionError
+from pim.inquiries.bulk import MAX_TEXT_CHARS, MAX_UPLOAD_BYTES, BulkError, add_many
+from pim.inquiries.models.inquiry import LINE_NOTE_MAX, REQUIREMENT_MAX
+from pim.inquiries.selection import CUSTOM_UNITS, MAX_LINES, Selection, SelectionError
 
 from .comparison import (
     MAX_PRODUCTS,
@@ -207,19 +209,34 @@ def compare_clear(request):
 
 
 # --- selection ----------------------------------------------------------------------------------------
+def _selection_page(request, *, status=200, **extra):
+    """The selection page; POST handlers that show field errors or a bulk report render it too."""
+    chosen = Selection(request.session)
+    lines = [{"line": line, "problem": line.quantity_problem()} for line in chosen.lines()]
+    context = {
+        "lines": lines,
+        "withdrawn": chosen.withdrawn(),
+        "has_problems": any(entry["problem"] for entry in lines),
+        "custom_units": [(code, order_unit_label(code)) for code in CUSTOM_UNITS],
+        "bulk_max_lines": MAX_LINES,
+        "bulk_max_chars": MAX_TEXT_CHARS,
+        "bulk_max_kb": MAX_UPLOAD_BYTES // 1024,
+        "requirement_max": REQUIREMENT_MAX,
+        "note_max": LINE_NOTE_MAX,
+        "requirement_form": {"requirement": "", "quantity": "1", "unit": "C62", "note": ""},
+        # The header's count reads the session only when the request brought a cookie; a POST
+        # that just created the session would show 0.
+        "selection_count": len(lines),
+        **extra,
+    }
+    return render(request, "cms/selection_page.html", context, status=status)
+
+
 @never_cache
 def selection(request):
-    """The visitor's selection: public products with quantities, kept for an inquiry."""
-    lines = Selection(request.session).lines()
-    return render(
-        request,
-        "cms/selection_page.html",
-        {
-            "lines": [
-                {"line": line, "order_unit": order_unit_label(line.product.order_unit)} for line in lines
-            ],
-        },
-    )
+    """The visitor's selection: public products and custom requirements with quantities, kept
+    for an inquiry; quantities that cannot be ordered are marked at their line."""
+    return _selection_page(request)
 
 
 @same_origin_required
@@ -242,28 +259,36 @@ def selection_add(request):
 
 @same_origin_required
 def selection_update(request):
-    """Change the quantity of one selected product."""
+    """Change one line (``line`` id, or ``article``): its quantity, note and, for a custom
+    requirement, its description and unit; fields not posted stay as they are."""
     chosen = Selection(request.session)
     selection_url = reverse("cms:selection")
-    article = request.POST.get("article", "")
+    line = request.POST.get("line") or request.POST.get("article", "")
+    label = request.POST.get("article") or _("The custom requirement")
     try:
-        chosen.set_quantity(article, request.POST.get("quantity"))
+        chosen.update(
+            line,
+            quantity=request.POST.get("quantity"),
+            note=request.POST.get("note"),
+            requirement=request.POST.get("requirement"),
+            unit=request.POST.get("unit"),
+        )
     except SelectionError as error:
         return _answer(
             request, ok=False, list_name="selection", count=chosen.count(),
-            message=_("%(number)s: %(error)s") % {"number": article, "error": error},
+            message=_("%(number)s: %(error)s") % {"number": label, "error": error},
             list_url=selection_url, status=400,
         )  # fmt: skip
     return _answer(
         request, ok=True, list_name="selection", count=chosen.count(),
-        message=_("The quantity of %(number)s is updated.") % {"number": article}, list_url=selection_url,
+        message=_("%(number)s is updated.") % {"number": label}, list_url=selection_url,
     )  # fmt: skip
 
 
 @same_origin_required
 def selection_remove(request):
     chosen = Selection(request.session)
-    chosen.remove(request.POST.get("article", ""))
+    chosen.remove(request.POST.get("line") or request.POST.get("article", ""))
     selection_url = reverse("cms:selection")
     return _answer(
         request, ok=True, list_name="selection", count=chosen.count(), message=_("Removed."),
@@ -281,6 +306,46 @@ def selection_clear(request):
     )  # fmt: skip
 
 
+@same_origin_required
+def selection_add_many(request):
+    """“Add many”: a pasted list (``articles``) and/or a CSV file (``file``). The page comes
+    back with what was added and every line that was not, the latter left in the box to
+    correct; a list over the limits is refused as a whole (400, nothing added)."""
+    text = request.POST.get("articles", "")
+    upload = request.FILES.get("file")
+    try:
+        result = add_many(Selection(request.session), text=text, upload=upload)
+    except BulkError as error:
+        return _selection_page(request, status=400, bulk_error=str(error), bulk_text=text[:MAX_TEXT_CHARS])
+    status = 400 if result.problems and not result.added else 200
+    return _selection_page(request, status=status, bulk_result=result, bulk_text=result.rejected_text())
+
+
+@same_origin_required
+def selection_add_requirement(request):
+    """Add a free-text requirement for a product that is not in the catalog; a refused one
+    comes back with the message at the form and the text kept."""
+    chosen = Selection(request.session)
+    posted = {name: request.POST.get(name, "") for name in ("requirement", "quantity", "unit", "note")}
+    try:
+        chosen.add_requirement(posted["requirement"], posted["quantity"], posted["unit"], posted["note"])
+    except SelectionError as error:
+        if _wants_json(request):
+            return JsonResponse(
+                {"ok": False, "list": "selection", "count": chosen.count(), "message": str(error)}, status=400
+            )
+        return _selection_page(
+            request,
+            status=400,
+            requirement_error=str(error),
+            requirement_form={**posted, "requirement": posted["requirement"][: 2 * REQUIREMENT_MAX]},
+        )
+    return _answer(
+        request, ok=True, list_name="selection", count=chosen.count(),
+        message=_("Your requirement is in the selection."), list_url=reverse("cms:selection"),
+    )  # fmt: skip
+
+
 urlpatterns = [
     path(gettext_lazy("compare/"), compare, name="compare"),
     path(gettext_lazy("compare/add/"), compare_add, name="compare_add"),
@@ -292,4 +357,10 @@ urlpatterns = [
     path(gettext_lazy("selection/update/"), selection_update, name="selection_update"),
     path(gettext_lazy("selection/remove/"), selection_remove, name="selection_remove"),
     path(gettext_lazy("selection/clear/"), selection_clear, name="selection_clear"),
+    path(gettext_lazy("selection/add-many/"), selection_add_many, name="selection_add_many"),
+    path(
+        gettext_lazy("selection/add-requirement/"),
+        selection_add_requirement,
+        name="selection_add_requirement",
+    ),
 ]

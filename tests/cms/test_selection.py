@@ -46,12 +46,12 @@ def html(client, path):
 
 
 def selected(page):
-    return re.findall(r'<tr data-product="([^"]+)">', page)
+    return re.findall(r'<tr data-product="([^"]+)"[^>]*>', page)
 
 
 def quantity_of(page, article):
     match = re.search(
-        rf'<tr data-product="{re.escape(article)}">.*?name="quantity" type="text" inputmode="decimal" size="6" value="([^"]*)"',
+        rf'<tr data-product="{re.escape(article)}"[^>]*>.*?name="quantity" type="text" inputmode="decimal" size="6" value="([^"]*)"',
         page,
         re.S,
     )
@@ -166,7 +166,9 @@ def test_selection_page_edits_quantities_and_removes(client, products):
     assert quantity_of(page, "KH-1") == "7"
 
     post(client, "/selection/update/", {"article": "KH-2", "quantity": "2"})
-    assert "Minimum order quantity: 10" in html(client, "/selection/")
+    assert "KH-2: the minimum order quantity is 10 piece; 2 piece is less. Enter 10 or more." in html(
+        client, "/selection/"
+    )
 
     post(client, "/selection/remove/", {"article": "KH-2"})
     assert selected(html(client, "/selection/")) == ["KH-1", "KH-3"]
