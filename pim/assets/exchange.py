@@ -5,6 +5,9 @@ about to write (products it already knows to be publicly visible). Sources are p
 public download URLs relative to the site root, so a channel's ``media_base_url`` (BMEcat
 MIME_ROOT) is the public site's base URL.
 
+``pim.inquiries`` calls :func:`available_links_for_products` for the documents of a product's
+published state (change notices: new or revised datasheets, certificates, CAD models).
+
 ``pim.search`` calls :func:`public_asset_kinds` for each batch of index documents (the
 "downloads" filter and facet) and :func:`download_kind_labels` for the facet's labels.
 """
@@ -66,13 +69,41 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
 
     Bulk: the same number of queries for any number of products.
     """
+    result = {}
+    for product, chosen in _chosen_links(product_ids):
+        entries = [_entry(link, product, order) for order, link in enumerate(chosen, start=1)]
+        entries += [
+            {
+                "source": datasheet_url(product, language).lstrip("/"),
+                "purpose": "data_sheet",
+                "kind": "generated_datasheet",
+                "mime_type": "application/pdf",
+                "descriptions": {language: _datasheet_title(language)},
+                "order": len(entries) + index,
+            }
+            for index, language in enumerate(settings.PIM_LANGUAGES, start=1)
+        ]
+        result[product.pk] = entries
+    return result
+
+
+def available_links_for_products(product_ids) -> dict[int, list[AssetLink]]:
+    """Per product id: the links of the uploaded assets (images included; no generated
+    datasheet, no video links) the product's page offers, one per asset, in the page's
+    order, with ``asset`` and its ``current_revision`` loaded. The reach and availability
+    rules of :func:`mime_entries_for_products`; visibility of the product is the caller's
+    question. Bulk: the same number of queries for any number of products."""
+    return {product.pk: chosen for product, chosen in _chosen_links(product_ids)}
+
+
+def _chosen_links(product_ids):
     products = list(
         Product.objects.filter(pk__in=product_ids)
         .only("pk", "article_number", "product_model_id")
         .prefetch_related("categories", "product_model__categories")
     )
     if not products:
-        return {}
+        return
     categories_of = {}
     for product in products:
         own = {c.pk for c in product.categories.all()}
@@ -104,7 +135,6 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
         else:
             by_category[link.category_id].append(link)
 
-    result = {}
     for product in products:
         candidates = [
             *by_product_target.get(product.pk, []),
@@ -120,20 +150,7 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
             if link.asset_id not in seen:
                 seen.add(link.asset_id)
                 chosen.append(link)
-        entries = [_entry(link, product, order) for order, link in enumerate(chosen, start=1)]
-        entries += [
-            {
-                "source": datasheet_url(product, language).lstrip("/"),
-                "purpose": "data_sheet",
-                "kind": "generated_datasheet",
-                "mime_type": "application/pdf",
-                "descriptions": {language: _datasheet_title(language)},
-                "order": len(entries) + index,
-            }
-            for index, language in enumerate(settings.PIM_LANGUAGES, start=1)
-        ]
-        result[product.pk] = entries
-    return result
+        yield product, chosen
 
 
 def _page_order(link) -> tuple:

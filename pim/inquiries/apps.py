@@ -10,3 +10,6 @@ class InquiriesConfig(AppConfig):
     label = "inquiries"
     verbose_name = _("Inquiries")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import signals  # noqa: F401  (connects the notice engine's listeners)
