@@ -272,6 +272,31 @@ def notice_unsubscribe(request, token):
     return render(request, "cms/notices/unsubscribe.html", context)
 
 
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def notice_unsubscribe_all(request, token):
+    """The ``List-Unsubscribe`` link of a digest: GET asks, POST (the button or a mail client's
+    RFC 8058 one-click) ends every subscription of the address."""
+    try:
+        email = subscriptions.email_to_unsubscribe(token)
+    except subscriptions.NoticeLinkError as error:
+        return _link_error(request, error)
+    count = subscriptions.subscriptions_of(email).count()
+    done = request.method == "POST" and count > 0
+    if done:
+        subscriptions.unsubscribe_all(email)
+    if not count:
+        return _message(
+            request,
+            _("You are not subscribed"),
+            _("There are no notices to stop for this link: the subscription has already ended."),
+            link_url=reverse("cms:notice_manage_request"),
+            link_text=_("Manage your change notices"),
+        )
+    return render(request, "cms/notices/unsubscribe.html", {"done": done, "email": email, "all": count})
+
+
 # --- manage -------------------------------------------------------------------------------------------
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -358,6 +383,11 @@ urlpatterns = [
     path(gettext_lazy("notices/subscribe/"), notice_subscribe, name="notice_subscribe"),
     path(gettext_lazy("notices/confirm/<str:token>/"), notice_confirm, name="notice_confirm"),
     path(gettext_lazy("notices/unsubscribe/<str:token>/"), notice_unsubscribe, name="notice_unsubscribe"),
+    path(
+        gettext_lazy("notices/unsubscribe-all/<str:token>/"),
+        notice_unsubscribe_all,
+        name="notice_unsubscribe_all",
+    ),
     path(gettext_lazy("notices/manage/"), notice_manage_request, name="notice_manage_request"),
     path(gettext_lazy("notices/manage/<str:token>/"), notice_manage, name="notice_manage"),
 ]

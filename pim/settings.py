@@ -566,6 +566,8 @@ PIM_INQUIRY_RATE_WINDOW_SECONDS = int(os.environ.get("PIM_INQUIRY_RATE_WINDOW_SE
 # Change notices: at most one digest per address within this many hours; opt-in links expire.
 PIM_NOTICE_DIGEST_HOURS = float(os.environ.get("PIM_NOTICE_DIGEST_HOURS", "24"))
 PIM_NOTICE_CONFIRM_DAYS = int(os.environ.get("PIM_NOTICE_CONFIRM_DAYS", "7"))
+# A worker sending a digest holds it this long; a digest whose worker died is sent by the next run after it.
+PIM_NOTICE_SEND_LEASE_SECONDS = int(os.environ.get("PIM_NOTICE_SEND_LEASE_SECONDS", "600"))
 # Whether visitors may learn list prices: the public product page shows the net list price and
 # visitors may subscribe to price changes. Off by default (many manufacturers quote per customer).
 PIM_PUBLIC_PRICES = env_bool("PIM_PUBLIC_PRICES", False)

@@ -52,11 +52,10 @@ from pim.catalog.localization import localize
 from pim.catalog.models import Product, ProductModel
 
 from .models import Digest, DigestEntry, Notice, NoticeKind
-from .subscriptions import manage_url, unsubscribe_url
+from .subscriptions import manage_url, unsubscribe_all_url, unsubscribe_url
 
 logger = logging.getLogger("pim.inquiries")
 
-DEFAULT_LEASE_SECONDS = 600
 KIND_ORDER = {kind: index for index, kind in enumerate(NoticeKind.values)}
 
 
@@ -67,7 +66,7 @@ def digest_interval() -> timedelta:
 def lease_seconds() -> int:
     """How long a sender holds a digest; after that another run may send it (a worker that
     died). Longer than any mail server takes to accept one message."""
-    return int(getattr(settings, "PIM_NOTICE_SEND_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+    return settings.PIM_NOTICE_SEND_LEASE_SECONDS
 
 
 # --- when --------------------------------------------------------------------------------------
@@ -448,8 +447,9 @@ def build_message(digest: Digest, entries: list[DigestEntry], mail_connection=No
         html = render_to_string("inquiries/email/digest_body.html", context)
     headers = {
         "Message-ID": digest.message_id,
-        # One-click unsubscribe (RFC 8058) ends the first subscription; the body lists all.
-        "List-Unsubscribe": f"<{context['subscriptions'][0]['unsubscribe_url']}>",
+        # One-click unsubscribe (RFC 8058) ends every subscription of the address: the digest is
+        # one message about all of them. The body has one link per subscription besides.
+        "List-Unsubscribe": f"<{unsubscribe_all_url(digest.email, digest.language)}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }

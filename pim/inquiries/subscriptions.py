@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 CONFIRM_SALT = "pim.inquiries.notices.confirm"
 UNSUBSCRIBE_SALT = "pim.inquiries.notices.unsubscribe"
 MANAGE_SALT = "pim.inquiries.notices.manage"
+UNSUBSCRIBE_ALL_SALT = "pim.inquiries.notices.unsubscribe-all"
 # Real tokens are a few hundred characters; anything much longer is not one of ours.
 MAX_TOKEN_LENGTH = 1000
 
@@ -85,6 +86,13 @@ def unsubscribe_url(subscription) -> str:
     return absolute_url(
         "cms:notice_unsubscribe", subscription.language, token=unsubscribe_token(subscription)
     )
+
+
+def unsubscribe_all_url(email: str, language: str) -> str:
+    """One click ends every subscription of ``email``: the ``List-Unsubscribe`` link of a digest,
+    which is one message about all of them (never expires)."""
+    token = signing.dumps({"e": normalize_email(email)}, salt=UNSUBSCRIBE_ALL_SALT)
+    return absolute_url("cms:notice_unsubscribe_all", language, token=token)
 
 
 def manage_token(email: str) -> str:
@@ -394,6 +402,17 @@ def unsubscribe(token: str) -> Subscription | None:
         return None
     Subscription.objects.filter(pk=subscription.pk).delete()
     return subscription
+
+
+def email_to_unsubscribe(token: str) -> str:
+    """The address an unsubscribe-all link is for. Raises :class:`LinkInvalid`."""
+    return normalize_email(_load(token, UNSUBSCRIBE_ALL_SALT, None)["e"])
+
+
+def unsubscribe_all(email: str) -> int:
+    """End every subscription of ``email``; how many there were."""
+    deleted, _by_model = Subscription.objects.filter(email=normalize_email(email)).delete()
+    return deleted
 
 
 # --- manage -------------------------------------------------------------------------------------------

@@ -334,6 +334,36 @@ def test_rfc_8058_one_click_unsubscribe(product):
     assert list(Subscription.objects.all()) == [other]
 
 
+def test_the_digests_unsubscribe_all_link_asks_then_ends_every_subscription_of_the_address(
+    client, product, series
+):
+    confirmed(product)
+    Subscription.objects.create(
+        email="buyer@example.com", product_model=series, language="en", confirmed_at=timezone.now()
+    )
+    other = confirmed(product, email="other@example.com")
+    url = subscriptions.unsubscribe_all_url("Buyer@Example.com", "en")
+    path = url.replace(django_settings.PIM_PUBLIC_BASE_URL.rstrip("/"), "")
+    assert path.startswith("/notices/unsubscribe-all/")
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Stop all change notices to buyer@example.com about 2 products and series?" in text(page)
+    assert Subscription.objects.count() == 3  # GET never unsubscribes
+
+    # The RFC 8058 one-click POST of a mail client: no cookies, no CSRF token, no Origin.
+    done = Client(enforce_csrf_checks=True).post(
+        path, "List-Unsubscribe=One-Click", content_type="application/x-www-form-urlencoded"
+    )
+    assert done.status_code == 200
+    assert "buyer@example.com no longer receives change notices." in text(done)
+    assert list(Subscription.objects.all()) == [other]
+    assert "You are not subscribed" in text(client.get(path))
+
+    tampered = path[:-6] + ("A" if path[-6] != "A" else "B") + path[-5:]
+    assert client.post(tampered).status_code == 400
+    assert Subscription.objects.count() == 1
+
+
 def test_a_tampered_unsubscribe_link_is_a_clear_400(client, product):
     subscription = confirmed(product)
     token = subscriptions.unsubscribe_token(subscription)
