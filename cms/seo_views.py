@@ -27,7 +27,15 @@ FAVICON_MAX_AGE = 30 * 24 * 3600  # the icon hardly ever changes; its URL cannot
 # /downloads/ stays crawlable on purpose: public datasheets and manuals are what engineers
 # search the web for; only the ZIP archives (big, streamed, a copy of the single files) are
 # kept out.
-_DISALLOWED_ROUTES = ("cms:compare", "cms:selection", "cms:search", "cms:suggest")
+_DISALLOWED_ROUTES = (
+    "cms:compare",
+    "cms:selection",
+    "cms:search",
+    "cms:suggest",
+    "cms:inquiry",
+    "cms:notice_subscribe",
+    "cms:notice_manage_request",
+)
 _DISALLOWED_PATHS = ("/admin/", "/exports/", "/i18n/", "/downloads/products/*/documents.zip")
 
 

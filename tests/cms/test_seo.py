@@ -166,9 +166,10 @@ def test_robots_txt(client, settings):
     lines = response.content.decode().splitlines()
     assert lines[0] == "User-agent: *"
     disallowed = {line.split(": ", 1)[1] for line in lines if line.startswith("Disallow: ")}
-    for path in ("/admin/", "/compare/", "/selection/", "/search/", "/suggest/", "/exports/"):
+    for path in ("/admin/", "/compare/", "/selection/", "/search/", "/suggest/", "/exports/", "/inquiry/"):
         assert path in disallowed
     assert "/de/compare/" in disallowed or "/de/vergleich/" in disallowed
+    assert {"/notices/subscribe/", "/notices/manage/"} <= disallowed
     assert not any(path.startswith("/downloads/") and "zip" not in path for path in disallowed)
     assert "Sitemap: https://catalog.example.com/sitemap.xml" in lines
 
