@@ -184,9 +184,25 @@ def _release() -> str:
     return digest.hexdigest()
 
 
+# Settings that change what a public page shows; a restart with another value must not serve
+# pages rendered with the old one (the file cache outlives processes).
+_PAGE_SETTINGS = ("PIM_PUBLIC_PRICES", "PIM_NOTICE_DIGEST_HOURS", "PIM_LANGUAGES")
+
+
+def _settings_key() -> str:
+    return repr([getattr(settings, name, None) for name in _PAGE_SETTINGS])
+
+
 def _entry_key(request) -> str:
     identity = "|".join(
-        [release(), request.scheme, request.get_host(), translation.get_language() or "", request.path]
+        [
+            release(),
+            _settings_key(),
+            request.scheme,
+            request.get_host(),
+            translation.get_language() or "",
+            request.path,
+        ]
     )
     return f"{_PREFIX}:page:{hashlib.sha256(identity.encode()).hexdigest()}"
 

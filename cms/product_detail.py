@@ -7,10 +7,13 @@ arranges it (technical data grouped like the family, variants, relations, order 
 """
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Prefetch, Q
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -127,6 +130,8 @@ class ProductDetail:
     min_order_quantity: str = ""
     order_quantity_step: str = ""
     content: str = ""
+    # The net list prices valid today (only when PIM_PUBLIC_PRICES): (amount, currency, from quantity or "").
+    list_prices: list[tuple[str, str, str]] = field(default_factory=list)
     downloads: list[DownloadLink] = field(default_factory=list)
     documents_zip_url: str = ""
     main_image: object = None  # a Wagtail image
@@ -351,7 +356,23 @@ def build_product_detail(
         min_order_quantity=_quantity(product.min_order_quantity),
         order_quantity_step=step,
         content=content,
+        list_prices=_list_prices(product) if settings.PIM_PUBLIC_PRICES else [],
     )
+
+
+def _list_prices(product) -> list[tuple[str, str, str]]:
+    cents = Decimal("0.01")
+    return [
+        (
+            # Two decimals as price lists print them, more only where the price has them.
+            number_format(
+                price.amount.quantize(cents) if price.amount % cents == 0 else price.amount.normalize()
+            ),
+            price.currency,
+            _quantity(price.min_quantity) if price.min_quantity != 1 else "",
+        )
+        for price in product.valid_prices()
+    ]
 
 
 def structured_data(detail: ProductDetail, url: str) -> dict:

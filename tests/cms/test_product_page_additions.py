@@ -1,15 +1,17 @@
 """Product page additions: compare/select buttons that keep the page cacheable, the
 metric/imperial toggle, the series configurator link, BreadcrumbList JSON-LD."""
 
+import datetime
 import json
 import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from cms import page_cache, product_detail
-from pim.catalog.models import Category, ProductModel
+from pim.catalog.models import Category, ProductModel, ProductPrice
 from tests.factories import make_product, make_valve_family
 
 pytestmark = pytest.mark.django_db
@@ -35,13 +37,18 @@ def html(client, path):
 
 
 def value(page, code):
-    match = re.search(rf'<tr data-attribute="{code}">\s*<th scope="row">.*?</th>\s*<td>(.*?)</td>', page, re.S)
+    match = re.search(
+        rf'<tr data-attribute="{code}">\s*<th scope="row">.*?</th>\s*<td>(.*?)</td>', page, re.S
+    )
     assert match, code
     return match.group(1)
 
 
 def json_ld(page):
-    return [json.loads(block) for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)]
+    return [
+        json.loads(block)
+        for block in re.findall(r'<script type="application/ld\+json">(.*?)</script>', page, re.S)
+    ]
 
 
 def test_buttons_post_without_a_csrf_token_and_the_page_stays_cached(client, product):
@@ -63,7 +70,9 @@ def test_buttons_post_without_a_csrf_token_and_the_page_stays_cached(client, pro
     mine = client.get("/products/KH-1/")
     assert mine[page_cache.STATUS_HEADER] == "bypass"
     assert "In comparison" in mine.content.decode()
-    assert re.search(r'data-visitor-list="comparison">[^<]*<span class="count" data-count>1</span>', mine.content.decode())
+    assert re.search(
+        r'data-visitor-list="comparison">[^<]*<span class="count" data-count>1</span>', mine.content.decode()
+    )
     # Other visitors still get the shared page without the visitor's state.
     other = type(client)()
     shared = other.get("/products/KH-1/")
@@ -136,8 +145,52 @@ def test_queries_bounded_with_the_additions(client, family, product):
     client.get("/products/KH-1/?units=imperial")
     with CaptureQueriesContext(connection) as few:
         client.get("/products/KH-1/?units=imperial")
-    many = make_product(family, article_number="KH-2", values={**VALUES, "approvals": ["fda", "atex", "dvgw"]})
+    many = make_product(
+        family, article_number="KH-2", values={**VALUES, "approvals": ["fda", "atex", "dvgw"]}
+    )
     client.get(f"/products/{many.article_number}/?units=imperial")
     with CaptureQueriesContext(connection) as more:
         client.get(f"/products/{many.article_number}/?units=imperial")
     assert len(more) == len(few)
+
+
+def test_list_prices_are_shown_only_when_the_site_publishes_prices(client, product, settings):
+    today = timezone.localdate()
+    ProductPrice.objects.create(product=product, currency="EUR", amount="12.5", min_quantity=1)
+    ProductPrice.objects.create(product=product, currency="EUR", amount="11.9", min_quantity=10)
+    # An open-ended old price and a newer one that started: the newer one is today's.
+    ProductPrice.objects.create(
+        product=product,
+        currency="EUR",
+        amount="13",
+        min_quantity=1,
+        valid_from=today - datetime.timedelta(days=3),
+    )
+    ProductPrice.objects.create(
+        product=product,
+        currency="EUR",
+        amount="99",
+        min_quantity=1,
+        valid_from=today + datetime.timedelta(days=3),
+    )
+    ProductPrice.objects.create(
+        product=product,
+        currency="EUR",
+        amount="1",
+        min_quantity=1,
+        valid_to=today - datetime.timedelta(days=1),
+    )
+    ProductPrice.objects.create(
+        product=product, currency="EUR", amount="50", min_quantity=1, price_type="gros_list"
+    )
+
+    settings.PIM_PUBLIC_PRICES = False
+    assert "List price" not in client.get("/products/KH-1/").content.decode()
+
+    settings.PIM_PUBLIC_PRICES = True  # part of the page cache key: no stale page without prices
+    html = client.get("/products/KH-1/").content.decode()
+    prices = re.findall(r"<li>([^<]*EUR)</li>", html[html.index('class="price-list"') :])
+    assert prices == ["13.00 EUR", "from 10 piece: 11.90 EUR"]
+    german = client.get("/de/produkte/KH-1/").content.decode()
+    assert "Listenpreis (netto)" in german
+    assert "13,00 EUR" in german

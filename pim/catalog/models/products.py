@@ -1,3 +1,4 @@
+from datetime import date
 from decimal import Decimal
 
 from django.contrib.contenttypes.fields import GenericRelation
@@ -5,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
@@ -317,6 +319,23 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
         from ..values import effective_values
 
         return effective_values(self)
+
+    def valid_prices(self, price_type: str = "net_list", on=None) -> list["ProductPrice"]:
+        """The price list of ``price_type`` valid on ``on`` (default today): per currency and
+        tier (from quantity) the row whose validity covers the day, the latest-starting one
+        when an open-ended old price and a newer one overlap. Uses prefetched ``prices``."""
+        on = on or timezone.localdate()
+        chosen = {}
+        for price in self.prices.all():
+            if price.price_type != price_type:
+                continue
+            if (price.valid_from and price.valid_from > on) or (price.valid_to and price.valid_to < on):
+                continue
+            key = (price.currency, price.min_quantity)
+            current = chosen.get(key)
+            if current is None or (price.valid_from or date.min) > (current.valid_from or date.min):
+                chosen[key] = price
+        return [chosen[key] for key in sorted(chosen)]
 
     def effective_categories(self) -> list:
         """The product's categories; a variant without its own sits in its model's."""
