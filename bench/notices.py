@@ -103,7 +103,7 @@ def build(products: int, subscriptions: int, per_address: int) -> tuple[list[int
     from django.db import transaction
     from django.utils import timezone
 
-    from pim.assets.models import Asset, AssetKind, AssetLink, AssetRevision, LinkRole
+    from pim.assets.models import Asset, AssetKind, AssetLink, LinkRole
     from pim.catalog.models import Family, Product
     from pim.inquiries import notices
     from pim.inquiries.models import Subscription, WatchedState
@@ -133,24 +133,7 @@ def build(products: int, subscriptions: int, per_address: int) -> tuple[list[int
                 for i in range(products)
             ]
         )
-        revisions = AssetRevision.objects.bulk_create(
-            [
-                AssetRevision(
-                    asset=asset,
-                    number=1,
-                    file=f"bench/{asset.pk}.pdf",
-                    original_filename=f"{asset.pk}.pdf",
-                    file_format="pdf",
-                    mime_type="application/pdf",
-                    size=1000,
-                    sha256=uuid.uuid4().hex * 2,
-                )
-                for asset in assets
-            ]
-        )
-        for asset, revision in zip(assets, revisions, strict=True):
-            asset.current_revision = revision
-        Asset.objects.bulk_update(assets, ["current_revision"])
+        add_revisions(assets, 1)
         AssetLink.objects.bulk_create(
             [
                 AssetLink(asset=asset, product_id=pk, role=LinkRole.DATASHEET)
@@ -187,7 +170,7 @@ def change(ids: list[int]) -> None:
     """Every product discontinued with a successor; every second datasheet revised."""
     from django.db import transaction
 
-    from pim.assets.models import Asset, AssetRevision
+    from pim.assets.models import Asset
     from pim.catalog.models import Product
 
     with transaction.atomic():
@@ -195,24 +178,31 @@ def change(ids: list[int]) -> None:
         successors = [Product(pk=pk, successor_id=ids[(n + 1) % len(ids)]) for n, pk in enumerate(ids)]
         Product.objects.bulk_update(successors, ["successor"], batch_size=1000)
         assets = list(Asset.objects.filter(links__product_id__in=ids[::2]).distinct())
-        revisions = AssetRevision.objects.bulk_create(
-            [
-                AssetRevision(
-                    asset=asset,
-                    number=2,
-                    file=f"bench/{asset.pk}-2.pdf",
-                    original_filename=f"{asset.pk}.pdf",
-                    file_format="pdf",
-                    mime_type="application/pdf",
-                    size=1000,
-                    sha256=uuid.uuid4().hex * 2,
-                )
-                for asset in assets
-            ]
-        )
-        for asset, revision in zip(assets, revisions, strict=True):
-            asset.current_revision = revision
-        Asset.objects.bulk_update(assets, ["current_revision"])
+        add_revisions(assets, 2)
+
+
+def add_revisions(assets, number: int) -> None:
+    """Give every asset a new current revision ``number`` (a PDF row; no file is needed)."""
+    from pim.assets.models import Asset, AssetRevision
+
+    revisions = AssetRevision.objects.bulk_create(
+        [
+            AssetRevision(
+                asset=asset,
+                number=number,
+                file=f"bench/{asset.pk}-{number}.pdf",
+                original_filename=f"{asset.pk}.pdf",
+                file_format="pdf",
+                mime_type="application/pdf",
+                size=1000,
+                sha256=uuid.uuid4().hex * 2,
+            )
+            for asset in assets
+        ]
+    )
+    for asset, revision in zip(assets, revisions, strict=True):
+        asset.current_revision = revision
+    Asset.objects.bulk_update(assets, ["current_revision"])
 
 
 def measured(function, *args):

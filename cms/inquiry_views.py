@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -67,9 +67,12 @@ def _limited(request, form, lines, retry_after: int):
         form,
         lines,
         status=429,
-        refusal=_(
+        refusal=ngettext(
             "Too many inquiries were sent from here in a short time. Please try again in %(minutes)s "
-            "minutes, or write to us by e-mail."
+            "minute, or write to us by e-mail.",
+            "Too many inquiries were sent from here in a short time. Please try again in %(minutes)s "
+            "minutes, or write to us by e-mail.",
+            minutes,
         )
         % {"minutes": minutes},
     )

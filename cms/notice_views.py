@@ -232,6 +232,7 @@ def notice_confirm(request, token):
         "unsubscribe_url": reverse(
             "cms:notice_unsubscribe", kwargs={"token": subscriptions.unsubscribe_token(subscription)}
         ),
+        "rhythm": subscriptions.digest_rhythm(),
         **_summary(subscriptions.target_of(subscription), subscription.kinds()),
     }
     return render(request, "cms/notices/confirmed.html", context)

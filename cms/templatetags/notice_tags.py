@@ -9,7 +9,9 @@ from django import template
 
 from pim.catalog.models import Product
 from pim.inquiries.abuse import HONEYPOT_FIELD
+from pim.inquiries.models import NoticeKind
 from pim.inquiries.subscription_forms import DEFAULT_KINDS, SubscriptionForm
+from pim.inquiries.subscriptions import digest_rhythm
 
 register = template.Library()
 
@@ -34,4 +36,6 @@ def notify_me(subject, form=None):
         "kinds": [{"value": value, "label": label, "checked": value in chosen} for value, label in offered],
         "kinds_errors": errors.get("kinds", []),
         "honeypot": HONEYPOT_FIELD,
+        "prices": any(value == NoticeKind.PRICES for value, _label in offered),
+        "rhythm": digest_rhythm(),
     }

@@ -52,7 +52,7 @@ from pim.catalog.localization import localize
 from pim.catalog.models import Product, ProductModel
 
 from .models import Digest, DigestEntry, Notice, NoticeKind
-from .subscriptions import manage_url, unsubscribe_all_url, unsubscribe_url
+from .subscriptions import digest_rhythm, manage_url, unsubscribe_all_url, unsubscribe_url
 
 logger = logging.getLogger("pim.inquiries")
 
@@ -431,8 +431,7 @@ def digest_context(digest: Digest, entries: list[DigestEntry]) -> dict:
         ],
         "manage_url": manage_url(digest.email, language),
         "language": language,
-        # Whole hours read better ("once a day"); the setting may be fractional.
-        "digest_hours": max(1, round(settings.PIM_NOTICE_DIGEST_HOURS)),
+        "rhythm": digest_rhythm(),
     }
 
 

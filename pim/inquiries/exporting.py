@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -47,7 +48,7 @@ def inquiry_rows(inquiry: Inquiry) -> list[list]:
             _("Position"),
             _("Article number"),
             _("Name"),
-            _("Quantity"),
+            pgettext("order", "Quantity"),
             _("Unit"),
             _("Note"),
             _("Requirement (custom product)"),

@@ -25,8 +25,9 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from pim.catalog.configurator import configurable_series
 from pim.catalog.localization import localize
@@ -105,10 +106,27 @@ def manage_url(email: str, language: str) -> str:
     return absolute_url("cms:notice_manage", language, token=manage_token(email))
 
 
-def link_lifetime() -> str:
-    """The sentence "Links work for N days." (opt-in and manage links), for pages and mails."""
+def _link_lifetime() -> str:
     days = settings.PIM_NOTICE_CONFIRM_DAYS
     return ngettext("Links work for %(days)s day.", "Links work for %(days)s days.", days) % {"days": days}
+
+
+def _digest_rhythm() -> str:
+    hours = max(1, round(settings.PIM_NOTICE_DIGEST_HOURS))  # whole hours read better
+    if hours == 24:
+        return gettext("Changes are collected and sent at most once a day.")
+    return ngettext(
+        "Changes are collected and sent at most once an hour.",
+        "Changes are collected and sent at most once every %(hours)s hours.",
+        hours,
+    ) % {"hours": hours}
+
+
+# Lazy: translated where rendered (a mail in the subscriber's language, a page in the visitor's).
+link_lifetime = lazy(_link_lifetime, str)
+link_lifetime.__doc__ = """The sentence "Links work for N days." (opt-in and manage links)."""
+digest_rhythm = lazy(_digest_rhythm, str)
+digest_rhythm.__doc__ = """How often digests go out (``PIM_NOTICE_DIGEST_HOURS``), as one sentence."""
 
 
 def _link_max_age() -> int:
@@ -186,10 +204,11 @@ def offered_kinds() -> list[str]:
     return [kind for kind in NoticeKind.values if kind != NoticeKind.PRICES or settings.PIM_PUBLIC_PRICES]
 
 
-def kind_labels(kinds) -> list[str]:
-    """The labels of ``kinds`` in the active language, in the order of :class:`NoticeKind`."""
+def kind_labels(kinds) -> list:
+    """The labels of ``kinds`` in the order of :class:`NoticeKind`, lazy: they are translated
+    where they are rendered (a mail in the subscriber's language, a page in the visitor's)."""
     labels = dict(NoticeKind.choices)
-    return [str(labels[kind]) for kind in NoticeKind.values if kind in kinds]
+    return [labels[kind] for kind in NoticeKind.values if kind in kinds]
 
 
 def _clean_kinds(kinds) -> list[str]:
@@ -245,7 +264,8 @@ def subscribe(email: str, target: Target, kinds, language: str) -> Subscription:
             "target_url": target_url(target, language),
             "kinds": kind_labels(kinds),
             "confirm_url": absolute_url("cms:notice_confirm", language, token=token),
-            "days": settings.PIM_NOTICE_CONFIRM_DAYS,
+            "lifetime": link_lifetime(),
+            "rhythm": digest_rhythm(),
             "changes_existing": replaces is not None,
         },
     )
@@ -451,7 +471,7 @@ def send_manage_link(email: str, language: str) -> bool:
         "subscription_manage",
         email,
         language,
-        {"manage_url": manage_url(email, language), "days": settings.PIM_NOTICE_CONFIRM_DAYS, "count": count},
+        {"manage_url": manage_url(email, language), "lifetime": link_lifetime(), "count": count},
     )
     return True
 

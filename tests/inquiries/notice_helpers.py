@@ -4,7 +4,8 @@ import re
 from io import BytesIO
 
 from django.core import signing
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from pim.assets import samples
 from pim.catalog.models import ProductModel
@@ -44,3 +45,18 @@ def unsubscribe_targets(text: str) -> list[int]:
         signing.loads(token, salt=UNSUBSCRIBE_SALT)["s"]
         for token in re.findall(r"/notices/unsubscribe/([^/\s\"]+)/", text)
     ]
+
+
+def mail_link(message, url_name: str, language: str = "en") -> str:
+    """The path of the first ``url_name`` link (a route with a ``token``) in a mail's text, in
+    ``language``: path words are translated (``/de/mitteilungen/bestaetigen/…``)."""
+    with translation.override(language):
+        prefix = reverse(url_name, kwargs={"token": "TOKEN"}).split("TOKEN")[0]
+    for line in message.body.splitlines():
+        if prefix in line:
+            return line[line.index(prefix) :].split()[0]
+    raise AssertionError(f"no {prefix} link in:\n{message.body}")
+
+
+def link_token(path: str) -> str:
+    return path.rstrip("/").rsplit("/", 1)[1]

@@ -20,7 +20,7 @@ from pim.inquiries import digests, notices
 from pim.inquiries.models import Digest, DigestEntry, Notice, PendingCheck
 from pim.inquiries.notice_tasks import detect_changes, send_digests
 from pim.inquiries.subscriptions import email_to_unsubscribe
-from tests.factories import make_product, make_valve_family
+from tests.factories import make_product
 
 from .notice_helpers import publish, subscribe, unsubscribe_targets
 
@@ -32,21 +32,6 @@ def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     settings.PIM_PUBLIC_BASE_URL = "https://catalog.example.com"
     settings.PIM_NOTICE_DIGEST_HOURS = 24
-
-
-@pytest.fixture
-def family():
-    return make_valve_family()
-
-
-@pytest.fixture
-def product(family):
-    return make_product(family, article_number="KH-1", name={"en": "Ball valve", "de": "Kugelhahn"})
-
-
-@pytest.fixture
-def successor(family):
-    return make_product(family, article_number="KH-2", name={"en": "Ball valve, new", "de": "Kugelhahn, neu"})
 
 
 @pytest.fixture

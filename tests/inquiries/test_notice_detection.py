@@ -14,7 +14,7 @@ from pim.assets.services import add_revision, link_asset
 from pim.catalog.models import Lifecycle, Product, ProductModel, ProductPrice
 from pim.inquiries import notices
 from pim.inquiries.models import DigestEntry, Notice, NoticeKind, PendingCheck, WatchedState
-from tests.factories import make_pdf_asset, make_product, make_valve_family
+from tests.factories import make_pdf_asset, make_product
 
 from .notice_helpers import pdf, publish, subscribe
 
@@ -24,21 +24,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def immediate_tasks(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-
-
-@pytest.fixture
-def family():
-    return make_valve_family()
-
-
-@pytest.fixture
-def product(family):
-    return make_product(family, article_number="KH-1", name={"en": "Ball valve", "de": "Kugelhahn"})
-
-
-@pytest.fixture
-def successor(family):
-    return make_product(family, article_number="KH-2", name={"en": "Ball valve, new", "de": "Kugelhahn, neu"})
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pim.inquiries import digests, notices
 from pim.inquiries.notice_tasks import send_digests
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         if outcome.next_due is not None:
             enqueue_once(send_digests, run_after=outcome.next_due)
         self.stdout.write(
-            _("checked %(checked)s changed products; claimed %(claimed)s digests, sent %(sent)s")
+            _("changed products checked: %(checked)s; digests claimed: %(claimed)s, sent: %(sent)s")
             % {"checked": checked, "claimed": outcome.claimed, "sent": outcome.sent}
         )
         if outcome.next_due is not None:
@@ -46,8 +47,10 @@ class Command(BaseCommand):
         if outcome.failed:
             # A non-zero exit makes cron or a timer report it; the digests stay and are retried.
             raise CommandError(
-                _(
-                    "%(count)s digests could not be sent (mail server refused or unreachable); they are retried"
+                ngettext(
+                    "%(count)s digest could not be sent (mail server refused or unreachable); it is retried",
+                    "%(count)s digests could not be sent (mail server refused or unreachable); they are retried",
+                    outcome.failed,
                 )
                 % {"count": outcome.failed}
             )
