@@ -12,4 +12,9 @@ class InquiriesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from pim.catalog.signals import demo_catalog_built
+
         from . import signals  # noqa: F401  (connects the notice engine's listeners)
+        from .demo import on_demo_catalog_built
+
+        demo_catalog_built.connect(on_demo_catalog_built, dispatch_uid="pim.inquiries.demo")
