@@ -24,6 +24,7 @@ from pim.catalog.localization import localize
 from pim.catalog.models import FamilyAttribute, Product, ProductModelValue, ProductValue, Unit
 from pim.catalog.units import METRIC
 from pim.catalog.values import effective_values, format_stored_value
+from pim.exports.spreadsheets import csv_text
 
 from .product_detail import shown_unit
 
@@ -298,14 +299,10 @@ def build_comparison(
 
 
 # --- CSV ---------------------------------------------------------------------------------------------
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(text) -> str:
-    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading
-    apostrophe (“-10 … 120 °C” included; the apostrophe is not shown by spreadsheets)."""
-    text = "" if text is None else str(text)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    """A CSV cell a spreadsheet will not run, by the project's one rule (“-10 … 120 °C”
+    included: every cell here is text)."""
+    return csv_text("" if text is None else str(text))
 
 
 def comparison_csv(comparison: Comparison, absolute_url) -> str:

@@ -5,22 +5,43 @@ Values are canonical: numbers in the quantity's canonical unit (``pascal``, ``ke
 by code (with their ETIM code), texts per language. Assets carry absolute URLs (relative
 sources are prefixed with the channel's media base URL). Delta feeds carry an ``action``
 (new, update, delete); a deletion line has only ``action`` and ``article_number``.
+
+Numbers: every number is a JSON number (measurements, quantities and money alike; no decimal
+strings), the shortest decimal that stands for the stored value, whole values as integers
+(``1600000``, not ``1600000.0``):
+
+- Decimals the catalog stores exactly (prices, tax rates, order quantities) are written
+  exactly. No such field has more than 15 significant digits (``max_digits``), which a
+  double carries without loss: a receiver parsing JSON numbers as doubles prints the same
+  decimal again, one parsing them as decimals gets the stored amount exactly.
+- Measurements are stored as floats in the canonical unit, and converting 10 l/h to m³/s
+  leaves binary noise in the last digits (``2.7777777777777788e-06``). They are rounded to
+  10 significant digits (``2.777777778e-06``), the rounding the catalog applies wherever it
+  shows or exports a converted value (:func:`pim.catalog.units.round_significant`, also
+  behind BMEcat and CSV numbers), so all formats agree: more digits than any datasheet value
+  has, and converted back to the editor's unit and rounded the same way it is the number the
+  editor typed (10 l/h).
 """
 
 import json
+from decimal import Decimal
 from urllib.parse import urljoin
 
 from pim.catalog.models import AttributeType
+from pim.catalog.units import round_significant
 
 from .models import RunKind
-from .source import ExportRecord, plain_number
+from .source import ExportRecord
 from .writers import BaseWriter
 
 
-def _number(value):
+def json_number(value):
+    """``value`` (a ``Decimal``, float or int) as the JSON number this feed writes for it:
+    decimals exactly, floats rounded to the catalog's significant digits, whole values as
+    integers; None stays None."""
     if value is None:
         return None
-    number = float(value)
+    number = float(value) if isinstance(value, Decimal) else round_significant(float(value))
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 
 
@@ -46,10 +67,10 @@ class JsonLinesWriter(BaseWriter):
                 if canonical is not None and canonical.unece_code:
                     data["unit_code"] = canonical.unece_code
             if kind == AttributeType.NUMBER:
-                data["value"] = _number(row.number)
+                data["value"] = json_number(row.number)
             else:
-                data["min"] = _number(row.number_min)
-                data["max"] = _number(row.number_max)
+                data["min"] = json_number(row.number_min)
+                data["max"] = json_number(row.number_max)
             if feature.unit is not None:
                 data["display_unit"] = feature.unit.symbol
         elif kind in (AttributeType.ENUM, AttributeType.MULTI_ENUM):
@@ -107,18 +128,18 @@ class JsonLinesWriter(BaseWriter):
                 "order": {
                     "order_unit": product.order_unit,
                     "content_unit": product.content_unit,
-                    "content_quantity": _number(product.content_quantity),
-                    "price_quantity": _number(product.price_quantity),
-                    "min_order_quantity": _number(product.min_order_quantity),
-                    "order_quantity_step": _number(product.order_quantity_step),
+                    "content_quantity": json_number(product.content_quantity),
+                    "price_quantity": json_number(product.price_quantity),
+                    "min_order_quantity": json_number(product.min_order_quantity),
+                    "order_quantity_step": json_number(product.order_quantity_step),
                 },
                 "prices": [
                     {
                         "type": price.price_type,
                         "currency": price.currency,
-                        "amount": plain_number(price.amount),
-                        "min_quantity": _number(price.min_quantity),
-                        "tax_rate": _number(price.tax_rate),
+                        "amount": json_number(price.amount),
+                        "min_quantity": json_number(price.min_quantity),
+                        "tax_rate": json_number(price.tax_rate),
                         "valid_from": price.valid_from.isoformat() if price.valid_from else None,
                         "valid_to": price.valid_to.isoformat() if price.valid_to else None,
                     }
@@ -129,7 +150,7 @@ class JsonLinesWriter(BaseWriter):
                     {
                         "kind": ref.kind,
                         "article_number": ref.article_number,
-                        "quantity": _number(ref.quantity),
+                        "quantity": json_number(ref.quantity),
                     }
                     for ref in record.references
                 ],

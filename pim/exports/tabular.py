@@ -4,6 +4,10 @@
 XLSX is written with openpyxl's write-only mode (rows are streamed to the file, memory stays
 flat); CSV is UTF-8 (optionally with a byte order mark for Excel) with the channel's
 delimiter, numbers plain (``1234.5``) or in the receiver's locale (``1234,5``).
+
+Text that a spreadsheet would run as a formula is made inert by the project's one rule
+(:mod:`pim.exports.spreadsheets`): an apostrophe before it in CSV (which the import removes),
+a string cell with Excel's quote prefix in XLSX. Numbers, negative ones included, stay numbers.
 """
 
 import csv
@@ -11,6 +15,7 @@ import io
 from decimal import Decimal
 
 from django.utils import translation
+from openpyxl import Workbook
 
 from pim.catalog.models import AttributeType
 from pim.catalog.units import format_number, round_significant
@@ -27,6 +32,7 @@ from .layout import (
 )
 from .models import NumberFormat, RunKind, UnitPlacement
 from .source import ExportRecord, plain_number
+from .spreadsheets import csv_text, xlsx_text
 from .writers import BaseWriter
 
 
@@ -206,7 +212,7 @@ class CsvWriter(_TabularWriter):
                 with translation.override(self.context.default_language):
                     return format_number(float(value))
             return plain_number(value)
-        return str(value)
+        return csv_text(str(value))
 
     def write(self, stream, items) -> None:
         self.prepare()
@@ -214,7 +220,7 @@ class CsvWriter(_TabularWriter):
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         try:
             writer = csv.writer(text, delimiter=self.channel.csv_delimiter, lineterminator="\r\n")
-            writer.writerow(self.layout.headers)
+            writer.writerow([csv_text(header) for header in self.layout.headers])
             for row in self.rows(items):
                 writer.writerow([self.text(value) for value in row])
             text.flush()
@@ -227,19 +233,19 @@ class XlsxWriter(_TabularWriter):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     @staticmethod
-    def cell(value):
+    def cell(sheet, value):
+        if isinstance(value, str):
+            return xlsx_text(sheet, value)
         if isinstance(value, Decimal):
             return float(value)
         return value
 
     def write(self, stream, items) -> None:
-        from openpyxl import Workbook
-
         self.prepare()
         workbook = Workbook(write_only=True)
         sheet = workbook.create_sheet(title="Products" if self.kind == RunKind.FULL else "Changes")
         sheet.freeze_panes = "A2"
-        sheet.append(self.layout.headers)
+        sheet.append([xlsx_text(sheet, header) for header in self.layout.headers])
         for row in self.rows(items):
-            sheet.append([self.cell(value) for value in row])
+            sheet.append([self.cell(sheet, value) for value in row])
         workbook.save(stream)

@@ -2,9 +2,9 @@
 an empty row, then one row per line.
 
 Everything in an inquiry was typed by a visitor, so no text may reach a spreadsheet as a
-formula: in CSV a text cell that starts like one gets a leading apostrophe, in XLSX every text
-is written as a string cell (a formula needs a formula cell, whatever the text says).
-Quantities stay numbers.
+formula: every text cell follows the project's one rule (:mod:`pim.exports.spreadsheets`: a
+leading apostrophe in CSV, a string cell with Excel's quote prefix in XLSX). Quantities stay
+numbers.
 """
 
 import csv
@@ -17,14 +17,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from pim.exports.spreadsheets import csv_text, xlsx_text
 
 from .models import Inquiry
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def inquiry_rows(inquiry: Inquiry) -> list[list]:
@@ -96,8 +95,7 @@ def _csv_cell(value) -> str:
         return format(value, "f").replace(".", ",")
     if isinstance(value, int):
         return str(value)
-    text = str(value)
-    return f"'{text}" if text.startswith(_FORMULA_STARTS) else text
+    return csv_text(str(value))
 
 
 def inquiry_csv(inquiry: Inquiry) -> bytes:
@@ -128,10 +126,7 @@ def _xlsx_cell(sheet, value):
         return cell
     if isinstance(value, int | Decimal):
         return value
-    # Control characters are not allowed in the file format (openpyxl refuses them).
-    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", str(value)))
-    cell.data_type = "s"  # text starting with "=" would otherwise become a formula cell
-    return cell
+    return xlsx_text(sheet, str(value))
 
 
 def inquiry_xlsx(inquiry: Inquiry) -> bytes:

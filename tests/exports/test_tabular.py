@@ -220,7 +220,7 @@ def test_jsonl_lines_carry_canonical_values(catalog, export_root, monkeypatch):
     assert full["prices"][0] == {
         "type": "net_list",
         "currency": "EUR",
-        "amount": "12.5",
+        "amount": 12.5,
         "min_quantity": 1,
         "tax_rate": 0.19,
         "valid_from": None,
