@@ -16,6 +16,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Q, Value
+from wagtail.images import get_image_model
 
 from pim.catalog.models import Category, Product, ProductModel
 
@@ -29,10 +30,16 @@ _PURPOSE = {
     LinkRole.GALLERY: "detail",
     LinkRole.DATASHEET: "data_sheet",
 }
-# ETIM guideline MIME codes we are sure of (MD01 product picture, per the official sample);
-# the rest is written as MD99 by the exports.
+# ETIM guideline MIME codes by role (MD01 product picture, per the official sample); the
+# exports code other entries by their asset kind (pim.exports.mime.ETIM_MIME_CODES).
 _ETIM_CODE = {LinkRole.MAIN_IMAGE: "MD01", LinkRole.GALLERY: "MD01"}
 _ROLE_RANK = {role.value: index for index, role in enumerate(ROLE_ORDER)}
+# The JPEG rendition exports send for a picture (BMEcat's MIME_TYPE knows image/jpeg, not
+# PNG or WebP). White behind transparent areas, as on the page. Wagtail names a rendition
+# after the original's random name cut to leave room for the spec: this spec (no focal
+# point) leaves 18 characters (90 bits) of it, so the URL stays unguessable.
+JPEG_RENDITION_SPEC = "max-1600x1600|bgcolor-fff|format-jpeg"
+_PICTURE_ROLES = {LinkRole.MAIN_IMAGE, LinkRole.GALLERY}
 
 
 def _category_ancestors(category_ids) -> dict[int, set[int]]:
@@ -67,11 +74,25 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
     visibility of the product is not (exports pass visible products; completeness also
     drafts).
 
-    Bulk: the same number of queries for any number of products.
+    A product picture (main or gallery image with a Wagtail image) also names its JPEG
+    rendition (``jpeg_source``, :data:`JPEG_RENDITION_SPEC`), a public media URL like the ones
+    pages embed; it is made on first use and kept.
+
+    Bulk: the same number of queries for any number of products (plus one per rendition
+    made for the first time).
     """
     result = {}
-    for product, chosen in _chosen_links(product_ids):
-        entries = [_entry(link, product, order) for order, link in enumerate(chosen, start=1)]
+    chosen_by_product = list(_chosen_links(product_ids))
+    jpeg_sources = _jpeg_rendition_sources(
+        link.asset.image_id for _product, chosen in chosen_by_product for link in chosen if _is_picture(link)
+    )
+    for product, chosen in chosen_by_product:
+        entries = []
+        for order, link in enumerate(chosen, start=1):
+            entry = _entry(link, product, order)
+            if _is_picture(link) and link.asset.image_id in jpeg_sources:
+                entry["jpeg_source"] = jpeg_sources[link.asset.image_id]
+            entries.append(entry)
         entries += [
             {
                 "source": datasheet_url(product, language).lstrip("/"),
@@ -174,6 +195,30 @@ def _entry(link, product, order) -> dict:
         "order": order,
         "etim_code": _ETIM_CODE.get(link.role, ""),
     }
+
+
+def _is_picture(link) -> bool:
+    return link.role in _PICTURE_ROLES and bool(link.asset.image_id)
+
+
+def _jpeg_rendition_sources(image_ids) -> dict[int, str]:
+    """Per Wagtail image id: the URL of its JPEG rendition, relative to the site root when
+    the storage serves from this site. Images whose original cannot be read are left out
+    (the export then names the original file)."""
+    ids = set(image_ids)
+    if not ids:
+        return {}
+    sources = {}
+    for image in get_image_model().objects.filter(pk__in=ids).prefetch_renditions(JPEG_RENDITION_SPEC):
+        try:
+            # get_renditions, not get_rendition: a prefetched rendition is not written back
+            # to the cache (one cache write per picture per export run otherwise).
+            rendition = image.get_renditions(JPEG_RENDITION_SPEC)[JPEG_RENDITION_SPEC]
+        except OSError:  # the original is missing or unreadable (SourceImageIOError)
+            continue
+        url = rendition.url
+        sources[image.pk] = url if "://" in url else url.lstrip("/")
+    return sources
 
 
 def _datasheet_title(language: str) -> str:

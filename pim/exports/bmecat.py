@@ -16,7 +16,6 @@ names and values (not in the ETIM guideline variant).
 """
 
 import json
-import re
 import tempfile
 from itertools import groupby
 
@@ -26,6 +25,7 @@ from django.utils.translation import gettext as _
 from pim.catalog.localization import localize
 from pim.catalog.models import AttributeType, Lifecycle
 
+from .mime import bmecat2005_mime_type
 from .models import RunKind
 from .source import ACTION_DELETE, ExportRecord, Feature, plain_number
 from .writers import BaseWriter, schema_unit_codes
@@ -44,10 +44,6 @@ REFERENCE_TYPES = {
     "successor": "followup",
 }
 
-# MIME_TYPE values the 2005 schema accepts: these, or a token without "/".
-_MIME_TYPE_OK = re.compile(
-    r"^(application/pdf|application/xml|image/gif|image/jpeg|text/html|text/plain|url|[\w\-.]{1,30})$"
-)
 SUPPLIER_PID_MAX = 32
 
 
@@ -100,10 +96,11 @@ class Bmecat2005Writer(BaseWriter):
                         % {"field": label, "code": code, "format": self.format_label}
                     )
             for entry in record.mime:
-                if len(entry.source) > self.mime_source_max:
+                source = self.mime_file(entry)[0]
+                if len(source) > self.mime_source_max:
                     issues.append(
                         _("The asset reference %(source)s is longer than %(max)s characters.")
-                        % {"source": entry.source[:60] + "…", "max": self.mime_source_max}
+                        % {"source": source[:60] + "…", "max": self.mime_source_max}
                     )
         return issues
 
@@ -420,12 +417,22 @@ class Bmecat2005Writer(BaseWriter):
             return
         for (start, end), prices in groups:
             with out.el("PRODUCT_PRICE_DETAILS"):
-                if start:
-                    out.leaf("VALID_START_DATE", start.isoformat())
-                if end:
-                    out.leaf("VALID_END_DATE", end.isoformat())
+                self.write_validity(out, start, end)
                 for price in prices:
                     self.write_price(out, price)
+
+    def write_validity(self, out, start, end) -> None:
+        """A price block's validity as ``DATETIME type="valid_start_date"``/``valid_end_date``.
+
+        The 2005 schema also allows VALID_START_DATE/VALID_END_DATE here, but receivers read
+        only the DATETIME form (the one BMEcat 1.2 and the ETIM guideline use): with the other
+        they ignore the dates and see a current and a future block as two conflicting prices."""
+        if start:
+            with out.el("DATETIME", {"type": "valid_start_date"}):
+                out.leaf("DATE", start.isoformat())
+        if end:
+            with out.el("DATETIME", {"type": "valid_end_date"}):
+                out.leaf("DATE", end.isoformat())
 
     def write_price(self, out, price) -> None:
         with out.el("PRODUCT_PRICE", {"price_type": self.price_type(price)}):
@@ -445,16 +452,24 @@ class Bmecat2005Writer(BaseWriter):
             return
         with out.el("MIME_INFO"):
             for position, entry in enumerate(record.mime, 1):
+                source, mime_type = self.mime_file(entry)
                 with out.el("MIME"):
-                    if entry.mime_type and _MIME_TYPE_OK.match(entry.mime_type):
-                        out.leaf("MIME_TYPE", entry.mime_type)
-                    out.leaf("MIME_SOURCE", entry.source)
+                    # Always a MIME_TYPE: a widely used reader drops media without one.
+                    mime_type = bmecat2005_mime_type(mime_type)
+                    if mime_type:
+                        out.leaf("MIME_TYPE", mime_type)
+                    out.leaf("MIME_SOURCE", source)
                     for language in self.context.languages:
                         text = clean_text(entry.descriptions.get(language, ""))
                         if text:
                             out.leaf("MIME_DESCR", clip(text, 250), self.lang(language))
                     out.leaf("MIME_PURPOSE", entry.bmecat_purpose())
                     out.leaf("MIME_ORDER", str(entry.order if entry.order is not None else position))
+
+    def mime_file(self, entry) -> tuple[str, str]:
+        """(source, media type) a MIME element names: a picture's JPEG rendition (the
+        schema has no image/png or image/webp), else the file itself."""
+        return entry.bmecat_file()
 
     def reference_items(self, record: ExportRecord):
         seen = set()
@@ -539,6 +554,10 @@ class BmecatEtimWriter(Bmecat2005Writer):
     def write_product_media(self, out, record: ExportRecord) -> None:
         self.write_udx(out, record)
 
+    def mime_file(self, entry) -> tuple[str, str]:
+        # UDX.EDXF.MIME carries no media type: the original file goes out as it is.
+        return entry.source, entry.mime_type
+
     def write_product_type(self, out) -> None:
         out.leaf("PRODUCT_TYPE", "physical")
 
@@ -582,11 +601,8 @@ class BmecatEtimWriter(Bmecat2005Writer):
             return
         for (start, end), prices in groups:
             with out.el("PRODUCT_PRICE_DETAILS"):
-                with out.el("DATETIME", {"type": "valid_start_date"}):
-                    out.leaf("DATE", (start or self.context.today).isoformat())
-                if end:
-                    with out.el("DATETIME", {"type": "valid_end_date"}):
-                        out.leaf("DATE", end.isoformat())
+                # The guideline makes the start date mandatory: open-ended prices start today.
+                self.write_validity(out, start or self.context.today, end)
                 for price in prices:
                     self.write_price(out, price)
 
@@ -596,7 +612,7 @@ class BmecatEtimWriter(Bmecat2005Writer):
                 with out.el("UDX.EDXF.MIME_INFO"):
                     for position, entry in enumerate(record.mime, 1):
                         with out.el("UDX.EDXF.MIME"):
-                            out.leaf("UDX.EDXF.MIME_SOURCE", entry.source)
+                            out.leaf("UDX.EDXF.MIME_SOURCE", self.mime_file(entry)[0])
                             out.leaf("UDX.EDXF.MIME_CODE", entry.etim_mime_code())
                             for language in self.context.languages:
                                 text = clean_text(entry.descriptions.get(language, ""))

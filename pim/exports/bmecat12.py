@@ -88,10 +88,11 @@ class Bmecat12Writer(BaseWriter):
                     % {"field": label, "code": code}
                 )
         for entry in record.mime:
-            if len(entry.source) > 250:
+            source = entry.bmecat_file()[0]
+            if len(source) > 250:
                 issues.append(
                     _("The asset reference %(source)s is longer than 250 characters.")
-                    % {"source": entry.source[:60] + "…"}
+                    % {"source": source[:60] + "…"}
                 )
         return issues
 
@@ -332,10 +333,13 @@ class Bmecat12Writer(BaseWriter):
             return
         with out.el("MIME_INFO"):
             for position, entry in enumerate(record.mime, 1):
+                # A picture goes out as its JPEG rendition, as in BMEcat 2005: receivers of
+                # 1.2 know image/jpeg, not PNG or WebP.
+                source, mime_type = entry.bmecat_file()
                 with out.el("MIME"):
-                    if entry.mime_type:
-                        out.leaf("MIME_TYPE", clip(entry.mime_type, 30))
-                    out.leaf("MIME_SOURCE", entry.source)
+                    if mime_type:
+                        out.leaf("MIME_TYPE", clip(mime_type, 30))
+                    out.leaf("MIME_SOURCE", source)
                     text = (
                         clean_text(localize(entry.descriptions, self.language)) if entry.descriptions else ""
                     )

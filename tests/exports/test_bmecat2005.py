@@ -124,7 +124,7 @@ def test_prices_in_channel_currency_with_tiers_and_validity(catalog, export_root
     blocks = full.xpath("b:PRODUCT_PRICE_DETAILS", namespaces=NS)
     prices = [
         (
-            block.findtext("b:VALID_START_DATE", namespaces=NS),
+            block.findtext("b:DATETIME[@type='valid_start_date']/b:DATE", namespaces=NS),
             price.get("price_type"),
             price.findtext("b:PRICE_AMOUNT", namespaces=NS),
             price.findtext("b:PRICE_CURRENCY", namespaces=NS),
@@ -280,9 +280,10 @@ def test_mime_info_from_the_assets_hook(catalog, export_root, monkeypatch):
     ]
     assert rows == [
         ("images/kh-100.jpg", "image/jpeg", "normal"),
-        ("https://cdn.example.com/kh-100.png", None, "detail"),  # the schema has no image/png
+        # no JPEG rendition offered, and the schema has no image/png: its format token
+        ("https://cdn.example.com/kh-100.png", "png", "detail"),
         ("docs/kh-100.pdf", "application/pdf", "data_sheet"),
-        ("cad/kh-100.step", None, "others"),  # BMEcat 2005 has no CAD purpose
+        ("cad/kh-100.step", "step", "others"),  # BMEcat 2005 has no CAD purpose
     ]
     assert texts(mimes[0], "b:MIME_DESCR[@lang='deu']") == ["Vorderansicht"]
 

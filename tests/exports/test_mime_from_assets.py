@@ -50,7 +50,9 @@ def test_bmecat_mime_info_lists_the_products_public_assets(catalog, export_root,
     ]
     sources = [source for source, _purpose in rows]
 
-    assert rows[0][1] == "normal" and rows[0][0].endswith(".png")  # the main image first
+    # The main image first, as a JPEG rendition of the PNG (the schema has no image/png).
+    assert rows[0][1] == "normal" and rows[0][0].endswith(".jpg")
+    assert mimes[0].findtext("b:MIME_TYPE", namespaces=NS) == "image/jpeg"
     assert any(source.endswith(".step") for source in sources)
     assert any("manual" in source for source in sources)  # inherited from the parent category
     assert not any("secret" in source for source in sources)  # not public: not exported
@@ -58,3 +60,6 @@ def test_bmecat_mime_info_lists_the_products_public_assets(catalog, export_root,
     for source in sources:
         response = client.get("/" + source)
         assert response.status_code == 200, source
+    served = client.get("/" + sources[0])  # anonymous, like a receiver's importer
+    assert served["Content-Type"] == "image/jpeg"
+    assert b"".join(served.streaming_content)[:3] == b"\xff\xd8\xff"  # JPEG bytes, not the PNG
