@@ -47,6 +47,17 @@ REFERENCE_TYPES = {
 SUPPLIER_PID_MAX = 32
 
 
+def write_price_validity(out, start, end) -> None:
+    """``DATETIME type="valid_start_date"``/``valid_end_date`` of a price block: the form every
+    BMEcat version has and receivers read (BMEcat 1.2, 2005 and the ETIM guideline)."""
+    if start:
+        with out.el("DATETIME", {"type": "valid_start_date"}):
+            out.leaf("DATE", start.isoformat())
+    if end:
+        with out.el("DATETIME", {"type": "valid_end_date"}):
+            out.leaf("DATE", end.isoformat())
+
+
 def _validity_groups(prices):
     """Prices grouped by validity period (one PRODUCT_PRICE_DETAILS each)."""
     ordered = sorted(
@@ -427,12 +438,7 @@ class Bmecat2005Writer(BaseWriter):
         The 2005 schema also allows VALID_START_DATE/VALID_END_DATE here, but receivers read
         only the DATETIME form (the one BMEcat 1.2 and the ETIM guideline use): with the other
         they ignore the dates and see a current and a future block as two conflicting prices."""
-        if start:
-            with out.el("DATETIME", {"type": "valid_start_date"}):
-                out.leaf("DATE", start.isoformat())
-        if end:
-            with out.el("DATETIME", {"type": "valid_end_date"}):
-                out.leaf("DATE", end.isoformat())
+        write_price_validity(out, start, end)
 
     def write_price(self, out, price) -> None:
         with out.el("PRODUCT_PRICE", {"price_type": self.price_type(price)}):

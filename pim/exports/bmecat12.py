@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from pim.catalog.localization import localize
 from pim.catalog.models import AttributeType
 
-from .bmecat import GENERATOR, REFERENCE_TYPES, ROOT_GROUP_ID, SUPPLIER_PID_MAX, _validity_groups
+from .bmecat import (
+    GENERATOR,
+    REFERENCE_TYPES,
+    ROOT_GROUP_ID,
+    SUPPLIER_PID_MAX,
+    _validity_groups,
+    write_price_validity,
+)
 from .models import RunKind
 from .source import ExportRecord, Feature, plain_number
 from .writers import BaseWriter, schema_unit_codes
@@ -240,12 +247,7 @@ class Bmecat12Writer(BaseWriter):
             return
         for (start, end), prices in groups:
             with out.el("ARTICLE_PRICE_DETAILS"):
-                if start:
-                    with out.el("DATETIME", {"type": "valid_start_date"}):
-                        out.leaf("DATE", start.isoformat())
-                if end:
-                    with out.el("DATETIME", {"type": "valid_end_date"}):
-                        out.leaf("DATE", end.isoformat())
+                write_price_validity(out, start, end)
                 for price in prices:
                     with out.el("ARTICLE_PRICE", {"price_type": price.price_type}):
                         out.leaf("PRICE_AMOUNT", plain_number(price.amount))
