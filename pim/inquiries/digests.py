@@ -43,7 +43,6 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, transaction
 from django.db.models import F, Max, OuterRef, Q, Subquery
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
@@ -52,7 +51,7 @@ from pim.catalog.localization import localize
 from pim.catalog.models import Product, ProductModel
 
 from .models import Digest, DigestEntry, Notice, NoticeKind
-from .subscriptions import digest_rhythm, manage_url, unsubscribe_all_url, unsubscribe_url
+from .subscriptions import absolute_url, digest_rhythm, manage_url, unsubscribe_all_url, unsubscribe_url
 
 logger = logging.getLogger("pim.inquiries")
 
@@ -372,16 +371,11 @@ def describe(change: dict, language: str) -> str:
     return event
 
 
-def _absolute(path: str) -> str:
-    return settings.PIM_PUBLIC_BASE_URL.rstrip("/") + path
-
-
-def _product_url(product) -> str:
+def _product_url(product, language: str) -> str:
+    """The public page of ``product`` in ``language``, or "" while it is not public."""
     if product is None or not product.is_publicly_visible():
         return ""
-    return _absolute(
-        reverse("cms:product", kwargs={"article_number": product.article_number.replace("/", "-")})
-    )
+    return absolute_url("cms:product", language, article_number=product.article_number)
 
 
 def _subscription_label(subscription, language: str) -> str:
@@ -412,7 +406,7 @@ def digest_context(digest: Digest, entries: list[DigestEntry]) -> dict:
             sections[key] = ProductSection(
                 article_number=notice.article_number,
                 name=localize(notice.product_name or {}, language),
-                url=_product_url(notice.product),
+                url=_product_url(notice.product, language),
             )
         notices[key].append(notice)
     for key, section in sections.items():

@@ -83,6 +83,14 @@ def test_a_published_discontinuation_sends_exactly_one_digest_naming_the_success
     assert len(mailoutbox) == 1
 
 
+def test_the_digest_links_a_product_whose_article_number_has_a_slash_to_its_own_page(family, commit, mailoutbox):
+    product = make_product(family, article_number="KH-1/2", name={"en": "Ball valve", "de": "Kugelhahn"})
+    subscribe("buyer@example.com", product)
+    with commit():
+        publish(product, lifecycle=Lifecycle.PHASE_OUT, phase_out_date=datetime.date(2027, 1, 31))
+    assert "https://catalog.example.com/products/KH-1/2/" in mailoutbox[0].body
+
+
 def test_the_digest_is_in_the_subscribers_language(product, commit, mailoutbox):
     subscribe("kunde@example.com", product, language="de")
     with commit():
