@@ -61,7 +61,7 @@ def _category_ancestors(category_ids) -> dict[int, set[int]]:
     }
 
 
-def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
+def mime_entries_for_products(product_ids, *, jpeg_renditions: bool = False) -> dict[int, list[dict]]:
     """Per product id: the assets the product's page offers for download
     (:func:`pim.assets.downloads.public_assets_for` with images, in its order), then the
     generated datasheet per language. Video links are left out: they point at another site
@@ -74,17 +74,22 @@ def mime_entries_for_products(product_ids) -> dict[int, list[dict]]:
     visibility of the product is not (exports pass visible products; completeness also
     drafts).
 
-    A product picture (main or gallery image with a Wagtail image) also names its JPEG
-    rendition (``jpeg_source``, :data:`JPEG_RENDITION_SPEC`), a public media URL like the ones
-    pages embed; it is made on first use and kept.
+    With ``jpeg_renditions`` (BMEcat 2005 and 1.2 export runs) a product picture (main or
+    gallery image with a Wagtail image) also names its JPEG rendition (``jpeg_source``,
+    :data:`JPEG_RENDITION_SPEC`), a public media URL like the ones pages embed; it is made on
+    first use and kept. Other callers (completeness, other formats) do not pay for it.
 
     Bulk: the same number of queries for any number of products (plus one per rendition
     made for the first time).
     """
     result = {}
     chosen_by_product = list(_chosen_links(product_ids))
-    jpeg_sources = _jpeg_rendition_sources(
-        link.asset.image_id for _product, chosen in chosen_by_product for link in chosen if _is_picture(link)
+    jpeg_sources = (
+        _jpeg_rendition_sources(
+            link.asset.image_id for _product, chosen in chosen_by_product for link in chosen if _is_picture(link)
+        )
+        if jpeg_renditions
+        else {}
     )
     for product, chosen in chosen_by_product:
         entries = []

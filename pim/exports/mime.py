@@ -2,7 +2,7 @@
 
 Assets belong to ``pim.assets``. Exports ask it, at export time, through one function:
 
-    pim.assets.exchange.mime_entries_for_products(product_ids: list[int]) -> dict[int, list]
+    pim.assets.exchange.mime_entries_for_products(product_ids: list[int], *, jpeg_renditions: bool) -> dict[int, list]
 
 returning per product a list of :class:`MimeEntry` or of mappings with the same keys
 (``source``, ``mime_type``, ``purpose``, ``kind``, ``descriptions``, ``order``,
@@ -151,15 +151,18 @@ def _hook_module():
     return importlib.import_module(HOOK_MODULE)
 
 
-def mime_entries_for(products) -> dict[int, list[MimeEntry]]:
-    """Asset references of ``products`` (a list of Product), by product id."""
+def mime_entries_for(products, *, jpeg_renditions: bool = False) -> dict[int, list[MimeEntry]]:
+    """Asset references of ``products`` (a list of Product), by product id; ``jpeg_renditions``:
+    pictures also name their JPEG rendition (made on first use, so only for files that send it)."""
     products = list(products)
     module = _hook_module()
     if module is None or not products:
         return {}
     batch = getattr(module, "mime_entries_for_products", None)
     if batch is not None:
-        raw = batch([p.pk for p in products])
+        ids = [p.pk for p in products]
+        # The keyword only when asked for: a hook that offers no renditions still serves the rest.
+        raw = batch(ids, jpeg_renditions=True) if jpeg_renditions else batch(ids)
     else:
         single = getattr(module, "mime_entries", None)
         if single is None:

@@ -251,7 +251,7 @@ def execute_run(
     state = {"current": ""}
     temp_path = None
     try:
-        context = ExportContext(channel, format=run.format)
+        context = ExportContext(channel, format=run.format, writing=True)
         if not context.languages:
             raise ExportError(_("The channel has no languages."))
         writer = writer_class(run.format)(

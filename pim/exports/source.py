@@ -257,9 +257,15 @@ class ExportRecord:
 class ExportContext:
     """Per-run settings and lookup tables of a channel."""
 
-    def __init__(self, channel: Channel, *, format: str | None = None, today: date | None = None):
+    def __init__(
+        self, channel: Channel, *, format: str | None = None, today: date | None = None, writing: bool = False
+    ):
+        """``writing``: the context of an export run, which writes a file (completeness only
+        reads records): BMEcat 2005 and 1.2 runs then get the JPEG renditions of pictures,
+        made on first use, which nothing else needs."""
         self.channel = channel
         self.format = format or channel.format
+        self.jpeg_renditions = writing and self.format in (ExportFormat.BMECAT_2005, ExportFormat.BMECAT_12)
         self.languages = channel.language_list
         self.default_language = self.languages[0]
         self.currency = channel.currency
@@ -516,7 +522,7 @@ class ExportContext:
             .filter(pk__in=target_ids)
             .values_list("pk", "article_number")
         )
-        mime = mime_entries_for(products)
+        mime = mime_entries_for(products, jpeg_renditions=self.jpeg_renditions)
 
         records = []
         for product in products:

@@ -238,7 +238,7 @@ def test_eclass_feature_system(catalog, export_root):
 def test_mime_info_from_the_assets_hook(catalog, export_root, monkeypatch):
     full = catalog.products["full"]
 
-    def fake_entries(products):
+    def fake_entries(products, **options):
         return {
             p.pk: [
                 MimeEntry(

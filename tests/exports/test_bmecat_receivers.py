@@ -220,7 +220,7 @@ def test_every_mapped_mime_type_validates(catalog, export_root, monkeypatch):
     monkeypatch.setattr(
         source,
         "mime_entries_for",
-        lambda products: {
+        lambda products, **options: {
             full.pk: [
                 MimeEntry(source=f"files/{index}", purpose="others", mime_type=mime_type)
                 for index, mime_type in enumerate(types)
@@ -324,3 +324,16 @@ def test_the_jpeg_rendition_is_made_once_and_keeps_its_url(product_media, export
     assert made == 2  # main and gallery picture
     assert renditions.count() == made
     assert first == second
+
+
+def test_only_bmecat_file_runs_make_jpeg_renditions(catalog, product_media, export_root):
+    """Completeness (a context that writes no file) and other formats read the same asset
+    references without making renditions: image processing only where a file sends it."""
+    renditions = get_image_model().get_rendition_model().objects
+    product = catalog.products["full"]
+    channel = make_channel()
+    source.ExportContext(channel).load([product.pk])  # what completeness does
+    export(make_channel(ExportFormat.JSONL))
+    assert renditions.count() == 0
+    export(channel)
+    assert renditions.count() == 2

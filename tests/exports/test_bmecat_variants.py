@@ -96,7 +96,7 @@ def test_etim_mime_goes_into_udx(catalog, export_root, monkeypatch):
     monkeypatch.setattr(
         source,
         "mime_entries_for",
-        lambda products: {
+        lambda products, **options: {
             full.pk: [
                 MimeEntry(source="images/kh-100.jpg", purpose="normal", descriptions={"de": "Foto"}),
                 MimeEntry(source="docs/kh-100.pdf", purpose="data_sheet", etim_code="MD14"),

@@ -197,7 +197,7 @@ def test_jsonl_lines_carry_canonical_values(catalog, export_root, monkeypatch):
     monkeypatch.setattr(
         source,
         "mime_entries_for",
-        lambda products: {full_pk: [MimeEntry(source="images/kh-100.jpg", purpose="normal", kind="image")]},
+        lambda products, **options: {full_pk: [MimeEntry(source="images/kh-100.jpg", purpose="normal", kind="image")]},
     )
     run = export(make_channel(ExportFormat.JSONL))
     lines = [json.loads(line) for line in io.StringIO(run.file_path().read_text())]
