@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.models import Product
 from pim.search.lookup import find_product
 
@@ -225,12 +226,29 @@ def parse_upload(upload) -> list[BulkRow]:
     return rows
 
 
-def _resolve(row: BulkRow) -> tuple[Product | None, str]:
+def _usable(article: str) -> bool:
+    return len(article) <= MAX_FIELD_CHARS and not any(ord(char) < 32 for char in article)
+
+
+def _exact_matches(rows: list[BulkRow]) -> dict[str, Product]:
+    """The public products the rows name by their exact article key, in one query: most pasted
+    lines are article numbers, and only the rest need the search box's slower rules."""
+    keys = {normalize_article_number(row.article) for row in rows if _usable(row.article)} - {""}
+    if not keys:
+        return {}
+    found = Product.objects.publicly_visible().filter(article_number_key__in=keys)
+    return {
+        product.article_number_key: product
+        for product in found.only("pk", "article_number", "article_number_key")
+    }
+
+
+def _resolve(row: BulkRow, exact: dict[str, Product]) -> tuple[Product | None, str]:
     """The public product the row names and the quantity text; a quantity typed after a space
     ("KH-1 50") is recognized when the whole text names nothing."""
-    if len(row.article) > MAX_FIELD_CHARS or any(ord(char) < 32 for char in row.article):
+    if not _usable(row.article):
         return None, row.quantity
-    product = find_product(row.article)
+    product = exact.get(normalize_article_number(row.article)) or find_product(row.article)
     if product is None and not row.quantity:
         match = _TRAILING_QUANTITY.match(row.article)
         if match:
@@ -245,8 +263,9 @@ def add_rows(selection: Selection, rows: list[BulkRow]) -> BulkResult:
     every added line whose quantity cannot be ordered as it is."""
     result = BulkResult()
     resolved = []
+    exact = _exact_matches(rows)
     for row in rows:
-        product, quantity_text = _resolve(row)
+        product, quantity_text = _resolve(row, exact)
         if product is None:
             result.problems.append(
                 BulkProblem(

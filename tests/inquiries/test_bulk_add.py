@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from pim.catalog.models import Lifecycle
@@ -185,3 +187,21 @@ def test_the_page_refuses_other_sites(client, catalog):
         "/selection/add-many/", {"articles": "KH-3"}, headers={"origin": "https://evil.example"}
     )
     assert response.status_code == 403
+
+
+def test_a_long_list_of_article_numbers_costs_a_fixed_number_of_queries(catalog):
+    """Exact article numbers are looked up together; only lines they do not name (a GTIN, a
+    loose form the search must find) take the search box's per-line rules."""
+    family = make_valve_family("fittings")
+    for number in range(60):
+        make_product(family, article_number=f"FT-{number:03d}")
+
+    def queries_for(count):
+        selection = Selection(SessionStore())
+        text = "\n".join(f"FT-{number:03d}; 2" for number in range(count))
+        with CaptureQueriesContext(connection) as captured:
+            result = add_many(selection, text=text)
+        assert len(result.added) == count and not result.problems
+        return len(captured)
+
+    assert queries_for(60) == queries_for(5)
