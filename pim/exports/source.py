@@ -18,12 +18,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pim.catalog import completeness as rules
+from pim.catalog import trade
 from pim.catalog.models import (
     Attribute,
     AttributeOption,
     AttributeType,
     Category,
     Lifecycle,
+    PackingUnit,
     Product,
     ProductModelValue,
     ProductPrice,
@@ -189,6 +191,7 @@ VALUE_FIELDS = (
     "text_localized",
 )
 PRICE_FIELDS = ("price_type", "currency", "amount", "min_quantity", "tax_rate", "valid_from", "valid_to")
+PACKING_FIELDS = ("code", "quantity", "gtin", "gross_weight", "length", "width", "height", "package_break")
 
 
 class ValueRow:
@@ -210,6 +213,16 @@ class PriceRow:
 
     def __init__(self, values):
         for name, value in zip(PRICE_FIELDS, values, strict=True):
+            setattr(self, name, value)
+
+
+class PackingRow:
+    """A packing unit of a product (kg, mm as stored), read like :class:`ValueRow`."""
+
+    __slots__ = PACKING_FIELDS
+
+    def __init__(self, values):
+        for name, value in zip(PACKING_FIELDS, values, strict=True):
             setattr(self, name, value)
 
 
@@ -239,6 +252,9 @@ class ExportRecord:
     prices: list = field(default_factory=list)  # PriceRow: current and future prices in the currency
     references: list[Reference] = field(default_factory=list)
     mime: list[MimeEntry] = field(default_factory=list)
+    # effective trade data (own, else the series'): see pim.catalog.trade.INHERITED_FIELDS
+    trade: dict = field(default_factory=dict)
+    packing_units: list = field(default_factory=list)  # PackingRow, in the editor's order
 
     @property
     def is_deletion(self) -> bool:
@@ -252,6 +268,10 @@ class ExportRecord:
 
     def name(self, language: str) -> str:
         return self.text("name", language)
+
+    def keywords(self, language: str) -> list[str]:
+        """Keywords in exactly this language (no fallback)."""
+        return trade.split_keywords((self.trade.get("keywords") or {}).get(language, ""))
 
 
 class ExportContext:
@@ -522,6 +542,13 @@ class ExportContext:
             .filter(pk__in=target_ids)
             .values_list("pk", "article_number")
         )
+        packing_units: dict[int, list] = {}
+        for product_id, *values in (
+            PackingUnit.objects.filter(product_id__in=ids)
+            .order_by("sort_order", "pk")
+            .values_list("product_id", *PACKING_FIELDS)
+        ):
+            packing_units.setdefault(product_id, []).append(PackingRow(values))
         mime = mime_entries_for(products, jpeg_renditions=self.jpeg_renditions)
 
         records = []
@@ -543,6 +570,8 @@ class ExportContext:
                     prices=prices.get(product.pk, []),
                     references=references,
                     mime=mime.get(product.pk, []),
+                    trade=trade.effective_trade(product),
+                    packing_units=packing_units.get(product.pk, []),
                 )
             )
         return records

@@ -12,6 +12,7 @@ from .products import (
     RelationKind,
 )
 from .taxonomy import Category
+from .trade import HazardClass, PackingGroup, PackingUnit, PackingUnitCode, ReachStatus, RohsStatus
 from .units import Quantity, Unit
 
 __all__ = [
@@ -22,7 +23,11 @@ __all__ = [
     "Category",
     "Family",
     "FamilyAttribute",
+    "HazardClass",
     "Lifecycle",
+    "PackingGroup",
+    "PackingUnit",
+    "PackingUnitCode",
     "Product",
     "ProductModel",
     "ProductModelValue",
@@ -30,6 +35,8 @@ __all__ = [
     "ProductRelation",
     "ProductValue",
     "Quantity",
+    "ReachStatus",
     "RelationKind",
+    "RohsStatus",
     "Unit",
 ]

@@ -18,6 +18,7 @@ from ..commercial import order_unit_codes
 from ..identifiers import normalize_article_number, validate_article_number, validate_gtin
 from ..localization import LocalizedTextField, clean_localized, localize
 from .attributes import AttributeType
+from .trade import LogisticsData, TradeData
 
 
 class Lifecycle(models.TextChoices):
@@ -115,7 +116,7 @@ class CommercialData(models.Model):
         abstract = True
 
 
-class ProductModel(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableModel):
+class ProductModel(DraftStateMixin, RevisionMixin, index.Indexed, TradeData, ClusterableModel):
     """A series: shared descriptions and values of its variants, and the axis attributes the
     variants differ on."""
 
@@ -173,9 +174,14 @@ class ProductModel(DraftStateMixin, RevisionMixin, index.Indexed, ClusterableMod
                     % {"attrs": ", ".join(map(str, bad_axes))}
                 }
             )
+        errors = self.clean_trade_data()
+        if errors:
+            raise ValidationError(errors)
 
 
-class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, ClusterableModel):
+class Product(
+    DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, TradeData, LogisticsData, ClusterableModel
+):
     """A sellable article, standalone or a variant of a product model."""
 
     article_number = models.CharField(
@@ -289,6 +295,8 @@ class Product(DraftStateMixin, RevisionMixin, index.Indexed, CommercialData, Clu
             }
         if self.phase_out_date and self.discontinued_date and self.discontinued_date < self.phase_out_date:
             errors["discontinued_date"] = _("The discontinued date is before the phase-out date.")
+        errors.update(self.clean_trade_data())
+        errors.update(self.clean_logistics_data())
         if errors:
             raise ValidationError(errors)
 
