@@ -13,6 +13,7 @@ published state (change notices: new or revised datasheets, certificates, CAD mo
 """
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Q, Value
@@ -20,7 +21,7 @@ from wagtail.images import get_image_model
 
 from pim.catalog.models import Category, Product, ProductModel
 
-from .downloads import asset_url, datasheet_url
+from .downloads import asset_url, datasheet_url_maker
 from .models import ROLE_ORDER, Asset, AssetKind, AssetLink, LinkRole
 from .visibility import asset_is_available_condition
 
@@ -91,6 +92,8 @@ def mime_entries_for_products(product_ids, *, jpeg_renditions: bool = False) -> 
         if jpeg_renditions
         else {}
     )
+    datasheet_titles = {language: _datasheet_title(language) for language in settings.PIM_LANGUAGES}
+    datasheet_urls = {language: datasheet_url_maker(language) for language in settings.PIM_LANGUAGES}
     for product, chosen in chosen_by_product:
         entries = []
         for order, link in enumerate(chosen, start=1):
@@ -100,11 +103,11 @@ def mime_entries_for_products(product_ids, *, jpeg_renditions: bool = False) -> 
             entries.append(entry)
         entries += [
             {
-                "source": datasheet_url(product, language).lstrip("/"),
+                "source": datasheet_urls[language](product).lstrip("/"),
                 "purpose": "data_sheet",
                 "kind": "generated_datasheet",
                 "mime_type": "application/pdf",
-                "descriptions": {language: _datasheet_title(language)},
+                "descriptions": {language: datasheet_titles[language]},
                 "order": len(entries) + index,
             }
             for index, language in enumerate(settings.PIM_LANGUAGES, start=1)
@@ -122,25 +125,40 @@ def available_links_for_products(product_ids) -> dict[int, list[AssetLink]]:
     return {product.pk: chosen for product, chosen in _chosen_links(product_ids)}
 
 
+@dataclass(frozen=True)
+class _ProductRef:
+    """What the download URLs need of a product (exports read thousands per batch; model
+    instances with their categories through modelcluster cost most of the time)."""
+
+    pk: int
+    article_number: str
+    product_model_id: int | None
+
+
 def _chosen_links(product_ids):
-    products = list(
-        Product.objects.filter(pk__in=product_ids)
-        .only("pk", "article_number", "product_model_id")
-        .prefetch_related("categories", "product_model__categories")
-    )
+    products = [
+        _ProductRef(*row)
+        for row in Product.objects.filter(pk__in=product_ids)
+        .order_by("pk")
+        .values_list("pk", "article_number", "product_model_id")
+    ]
     if not products:
         return
-    categories_of = {}
-    for product in products:
-        own = {c.pk for c in product.categories.all()}
-        if product.product_model_id:
-            own |= {c.pk for c in product.product_model.categories.all()}
-        categories_of[product.pk] = own
+    model_ids = {p.product_model_id for p in products if p.product_model_id}
+    model_categories = defaultdict(set)
+    for model_id, category_id in ProductModel.categories.through.objects.filter(
+        productmodel_id__in=model_ids
+    ).values_list("productmodel_id", "category_id"):
+        model_categories[model_id].add(category_id)
+    categories_of = {p.pk: set(model_categories.get(p.product_model_id, ())) for p in products}
+    for product_id, category_id in Product.categories.through.objects.filter(
+        product_id__in=[p.pk for p in products]
+    ).values_list("product_id", "category_id"):
+        categories_of[product_id].add(category_id)
     ancestors = _category_ancestors({c for cats in categories_of.values() for c in cats})
     reachable_categories = {
         p.pk: set().union(*(ancestors.get(c, set()) for c in categories_of[p.pk])) for p in products
     }
-    model_ids = {p.product_model_id for p in products if p.product_model_id}
     all_categories = set().union(*reachable_categories.values())
     links = (
         AssetLink.objects.filter(

@@ -16,8 +16,9 @@ from django_countries import countries
 from .localization import localize
 from .models.trade import TradeData
 
-# TradeData fields a product takes from its product model when its own is empty.
-INHERITED_FIELDS = tuple(field.name for field in TradeData._meta.get_fields())
+# TradeData fields a product takes from its product model when its own is empty (local_fields,
+# not get_fields(): this module is imported while models load, via pim.exports.models).
+INHERITED_FIELDS = tuple(field.name for field in TradeData._meta.local_fields)
 LOGISTICS_FIELDS = ("net_weight", "gross_weight", "length", "width", "height")
 # Labels of every trade/logistics field (completeness, tabular headers, pages).
 FIELD_LABELS = {
@@ -59,8 +60,21 @@ def trade_value(product, name: str):
 
 
 def effective_trade(product) -> dict:
-    """Every trade field by name, inherited where the product has none."""
-    return {name: trade_value(product, name) for name in INHERITED_FIELDS}
+    """Every trade field by name as stored (the country as its ISO code string), inherited
+    where the product has none. Reads the loaded field values directly: exports call this
+    for every product, and the country field's descriptor builds an object per access."""
+    own = _stored(product)
+    if product.product_model_id is None:
+        return own
+    series = _stored(product.product_model)
+    return {name: series[name] if _empty(value) else value for name, value in own.items()}
+
+
+def _stored(instance) -> dict:
+    loaded = instance.__dict__
+    return {
+        name: loaded[name] if name in loaded else getattr(instance, name) for name in INHERITED_FIELDS
+    }
 
 
 def split_keywords(text: str) -> list[str]:

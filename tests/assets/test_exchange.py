@@ -134,3 +134,14 @@ def test_entries_take_a_fixed_number_of_queries_per_batch(shelf, family):
     assert few == many
     assert entries_few[more[0].pk] == entries_many[more[0].pk]
     assert {entry["kind"] for entry in entries_many[more[0].pk]} >= {"datasheet", "certificate", "manual"}
+
+
+@pytest.mark.parametrize("article", ["4711-ABC.12", "A/B C", "ä ö#?%&x", "x+y=z;@:~", "ARTICLE0MARKER"])
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_batch_datasheet_urls_equal_the_reversed_ones(article, language):
+    from types import SimpleNamespace
+
+    from pim.assets.downloads import datasheet_url, datasheet_url_maker
+
+    product = SimpleNamespace(article_number=article)
+    assert datasheet_url_maker(language)(product) == datasheet_url(product, language)

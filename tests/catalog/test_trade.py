@@ -89,6 +89,7 @@ def test_series_values_are_inherited_where_the_variant_has_none(family, series):
     assert str(trade.trade_value(variant, "country_of_origin")) == "DE"
     effective = trade.effective_trade(variant)
     assert effective["customs_tariff_number"] == "84818081"
+    assert effective["country_of_origin"] == "DE"  # stored code, as exports write it
     assert effective["ce_marking"] is True
     assert trade.keywords(variant, "de") == ["Kugelhahn", "Messing"]
     assert trade.keywords(variant, "fr") == []
