@@ -4,8 +4,10 @@
                                    [--var-dir /tmp/bench-exports]
 
 Grows one database (SQLite in --var-dir unless DATABASE_URL is set) to each size in turn with
-bulk-inserted products (6 ETIM-coded values, a localized text, 2 prices, a category each),
-then exports the whole catalog through the production path (``run_export``: batched reads,
+bulk-inserted products (6 ETIM-coded values, a localized text, 2 prices, a category, trade and
+logistics data: weights, dimensions and 2 packing units of their own, brand, origin, customs
+tariff number, delivery time, keywords and declarations inherited from one of 20 series, a
+third of them with their own origin and delivery time), then exports the whole catalog through the production path (``run_export``: batched reads,
 checks, ``lxml.etree.xmlfile`` streaming, temporary file, atomic publish) in a fresh process,
 and — up to --tree-max products — the same document built as one in-memory lxml tree
 (same writer code, :class:`pim.exports.xml.TreeOut`) as the baseline. Each measurement runs
@@ -22,12 +24,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 CHUNK = 5000
+SERIES = 20
 
 
 def setup_django(var_dir: str) -> None:
@@ -101,6 +105,7 @@ def build_model():
             Category.objects.create(
                 code=f"bench-{number}", name={"en": f"Group {number}", "de": f"Gruppe {number}"}, parent=root
             )
+    build_series(family)
     channel, _ = Channel.objects.get_or_create(
         code="bench",
         defaults={
@@ -113,6 +118,42 @@ def build_model():
     return family, channel
 
 
+def build_series(family) -> list:
+    """Series whose trade data their variants inherit (idempotent)."""
+    from pim.catalog.models import ProductModel
+
+    countries = ("DE", "IT", "CZ", "CN")
+    series = []
+    for number in range(SERIES):
+        model, _ = ProductModel.objects.get_or_create(
+            code=f"bench-series-{number:02d}",
+            defaults={
+                "name": {"en": f"Series {number}", "de": f"Baureihe {number}"},
+                "family": family,
+                "live": True,
+                "brand": "Bench Line",
+                "country_of_origin": countries[number % len(countries)],
+                "customs_tariff_number": "84818081",
+                "delivery_time_days": 5 + number % 10,
+                "discount_group": f"RG-{number:02d}",
+                "keywords": {"en": "ball valve, brass, two-way", "de": "Kugelhahn, Messing, 2-Wege"},
+                "reach_status": "free",
+                "rohs_status": "compliant",
+                "ce_marking": True,
+            },
+        )
+        series.append(model)
+    return series
+
+
+def package_gtin(level: int, i: int) -> str:
+    """A valid GTIN-14 of packing level ``level`` (1, 2) of product ``i``."""
+    from pim.catalog.identifiers import gtin_check_digit
+
+    body = f"{level}4{i:011d}"
+    return body + str(gtin_check_digit(body))
+
+
 def grow(family, target: int) -> None:
     """Add products until the catalog has ``target``."""
     from django.db import connection, transaction
@@ -122,7 +163,9 @@ def grow(family, target: int) -> None:
         Attribute,
         AttributeOption,
         Category,
+        PackingUnit,
         Product,
+        ProductModel,
         ProductPrice,
         ProductValue,
         Unit,
@@ -138,6 +181,7 @@ def grow(family, target: int) -> None:
     }
     units = {u.code: u for u in Unit.objects.filter(code__in=["bar", "degC", "mm"])}
     categories = list(Category.objects.filter(code__startswith="bench-").order_by("pk"))
+    series = list(ProductModel.objects.filter(code__startswith="bench-series-").order_by("code"))
     through = Product.categories.through
     now = timezone.now()
     started = time.perf_counter()
@@ -158,6 +202,15 @@ def grow(family, target: int) -> None:
                         manufacturer_name="Bench GmbH",
                         manufacturer_pid=f"M-{i}",
                         family=family,
+                        product_model=series[i % len(series)],
+                        # a third with their own origin and delivery time, the rest inherit
+                        country_of_origin="DE" if i % 3 == 0 else "",
+                        delivery_time_days=2 if i % 3 == 0 else None,
+                        net_weight=Decimal(250 + i % 700) / 1000,
+                        gross_weight=Decimal(280 + i % 700) / 1000,
+                        length=Decimal(80 + i % 120),
+                        width=Decimal(60 + i % 40),
+                        height=Decimal(40 + i % 30),
                         lifecycle="active",
                         live=True,
                         first_published_at=now,
@@ -168,7 +221,7 @@ def grow(family, target: int) -> None:
             )
             # Children go in with executemany: building millions of model instances would
             # make the setup, not the export, the slow part.
-            values, prices, links = [], [], []
+            values, prices, links, packing = [], [], [], []
             material, approvals = options["b_material"], options["b_approvals"]
             note = json.dumps({"en": "Lever included", "de": "Mit Hebel"})
             for offset, product in enumerate(products):
@@ -231,6 +284,10 @@ def grow(family, target: int) -> None:
                     (pk, "net_list", "EUR", 9 + i % 500, 10, 0.19),
                 ]
                 links.append((pk, categories[i % len(categories)].pk))
+                packing += [
+                    (pk, 0, "BX", 10, package_gtin(1, i), 3.2, 300, 200, 100, True),
+                    (pk, 1, "CT", 50, package_gtin(2, i), 16.5, 600, 400, 250, False),
+                ]
             with connection.cursor() as cursor:
                 cursor.executemany(
                     f"INSERT INTO {ProductValue._meta.db_table} (product_id, attribute_id, option_id, number, "  # noqa: S608
@@ -246,6 +303,12 @@ def grow(family, target: int) -> None:
                 cursor.executemany(
                     f"INSERT INTO {through._meta.db_table} (product_id, category_id) VALUES (%s, %s)",  # noqa: S608
                     links,
+                )
+                cursor.executemany(
+                    f"INSERT INTO {PackingUnit._meta.db_table} (product_id, sort_order, code, quantity, gtin, "  # noqa: S608
+                    "gross_weight, length, width, height, package_break) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                    packing,
                 )
         done = end - have
         rate = done / (time.perf_counter() - started)
@@ -326,7 +389,9 @@ def main():
         f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
         f"database {connection.vendor} ({settings.DATABASES['default']['NAME']}). "
         f"Command: `python bench/exports_bmecat.py --sizes {args.sizes} --tree-max {args.tree_max}`. "
-        "Each product: 6 ETIM features + 1 own localized feature, 2 languages, 2 price tiers, 1 category. "
+        "Each product: 6 ETIM features + 1 own localized feature, 2 languages, 2 price tiers, 1 category, "
+        "trade data (weights, dimensions, 2 packing units; origin, tariff number, delivery time, keywords "
+        "inherited from one of 20 series). "
         "Each export runs in a fresh process; time and peak RSS include Django and the database reads.\n"
     )
     print(

@@ -13,17 +13,48 @@ with EV… values, or ECLASS) go into a PRODUCT_FEATURES block named after the s
 into the unit of the feature (the family's unit, which the ETIM import sets to the ETIM
 unit). Other attributes go into a second block of the catalog's own features with localized
 names and values (not in the ETIM guideline variant).
+
+Trade and logistics data (each record's effective values, inherited from the series; an
+empty field writes no element). Units are the BMEcat 2005 specification's: lengths in
+metres, weights in kilograms, volumes in cubic metres (the catalog stores mm and kg).
+
+- PRODUCT_DETAILS: DELIVERY_TIME (working days), SPECIAL_TREATMENT_CLASS and KEYWORD (one
+  element per keyword and channel language, at most 50 characters).
+- Dangerous goods as SPECIAL_TREATMENT_CLASS: ``type="UN"`` with the four-digit UN number
+  (the type ETIM BMEcat data checks read) and ``type="ADR"`` with the dangerous-goods class
+  as ADR numbers it (the specification's example type GGVS was the German road regulation
+  that applied ADR). The packing group has no recognised type there; it goes out only in
+  the ETIM variant's UDX.EDXF.SPECIAL_TREATMENT_CLASS_DETAILS.
+- PRODUCT_ORDER_DETAILS/PACKING_UNITS (BMEcat 2005 only; the ETIM schema removed it): one
+  PACKING_UNIT per packing unit with QUANTITY_MIN = QUANTITY_MAX = order units per package,
+  PACKING_UNIT_CODE and PACKING_UNIT_DESCR (the code's label per language). The element has
+  no place for a package's GTIN, weight or dimensions.
+- PRODUCT_LOGISTIC_DETAILS (last in PRODUCT): CUSTOMS_TARIFF_NUMBER/CUSTOMS_NUMBER,
+  COUNTRY_OF_ORIGIN, and in plain 2005 PRODUCT_DIMENSIONS: VOLUME (outer volume from the
+  dimensions), WEIGHT (net weight), LENGTH, WIDTH and DEPTH (the height). A country the
+  schema's code list does not know (2005 predates e.g. RS and ME) is left out rather than
+  making the file invalid.
+- Plain 2005 has no element for brand, discount group, REACH, RoHS, CE marking, the gross
+  weight or a package's GTIN and dimensions; no user-defined extension is invented for them.
+- The ETIM guideline variant writes them in its UDX.EDXF block (see
+  :meth:`BmecatEtimWriter.write_udx`).
 """
 
+import functools
 import json
+import re
 import tempfile
 from itertools import groupby
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext as _
+from lxml import etree
 
 from pim.catalog.localization import localize
-from pim.catalog.models import AttributeType, Lifecycle
+from pim.catalog.models import AttributeType, Lifecycle, PackingUnitCode, ReachStatus, RohsStatus
+from pim.catalog.trade import mm_to_m, volume_m3
 
 from .mime import bmecat2005_mime_type
 from .models import RunKind
@@ -45,6 +76,72 @@ REFERENCE_TYPES = {
 }
 
 SUPPLIER_PID_MAX = 32
+KEYWORD_MAX = 50
+
+# EDXF codes of the catalog's declarations.
+ROHS_INDICATORS = {
+    RohsStatus.COMPLIANT: "true",
+    RohsStatus.NOT_COMPLIANT: "false",
+    RohsStatus.EXEMPT: "exempt",
+}
+REACH_INFO = {ReachStatus.CONTAINS: "true", ReachStatus.FREE: "false", ReachStatus.NO_DATA: "no data"}
+
+
+@functools.cache
+def schema_country_pattern(relative_schema: str) -> re.Pattern | None:
+    """The country codes (dtCOUNTRIES) a BMEcat schema accepts, as a compiled pattern (None
+    when the standards kit is not installed)."""
+    path = Path(settings.PIM_STANDARDS_DIR) / relative_schema
+    if not path.exists():
+        return None
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    root = etree.parse(str(path), parser).getroot()
+    for node in root.iter(f"{xs}simpleType"):
+        if node.get("name") == "dtCOUNTRIES":
+            pattern = node.find(f".//{xs}pattern")
+            return re.compile(pattern.get("value")) if pattern is not None else None
+    return None
+
+
+def keyword_texts(words: list[str]) -> list[str]:
+    """Keywords as KEYWORD elements carry them: at most 50 characters, each once (BMEcat 1.2
+    makes a repeated keyword invalid; clipping may make two equal)."""
+    seen, result = set(), []
+    for word in words:
+        text = clip(word, KEYWORD_MAX)
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return result
+
+
+def special_treatment_classes(trade: dict) -> list[tuple[str, str]]:
+    """(type, value) of the SPECIAL_TREATMENT_CLASS elements of dangerous goods."""
+    classes = []
+    if trade.get("un_number"):
+        classes.append(("UN", trade["un_number"]))
+    if trade.get("hazard_class"):
+        classes.append(("ADR", trade["hazard_class"]))
+    return classes
+
+
+def write_trade_details(out, record: ExportRecord, languages, lang=None) -> None:
+    """DELIVERY_TIME, SPECIAL_TREATMENT_CLASS and KEYWORD (their order in every BMEcat
+    version's details); ``lang(language)`` gives a KEYWORD's attributes (BMEcat 1.2 has none)."""
+    trade = record.trade
+    days = trade.get("delivery_time_days")
+    if days is not None:
+        out.leaf("DELIVERY_TIME", str(days))
+    for kind, value in special_treatment_classes(trade):
+        out.leaf("SPECIAL_TREATMENT_CLASS", value, {"type": kind})
+    for language in languages:
+        for word in keyword_texts(record.keywords(language)):
+            out.leaf("KEYWORD", word, lang(language) if lang else None)
+
+
+def _metres(value):
+    return None if value is None else plain_number(mm_to_m(value))
 
 
 def write_price_validity(out, start, end) -> None:
@@ -117,6 +214,8 @@ class Bmecat2005Writer(BaseWriter):
 
     format_label = "BMEcat 2005"
     mime_source_max = 255
+    # PRODUCT_LOGISTIC_DETAILS/PRODUCT_DIMENSIONS (the ETIM guideline moved them to its UDX)
+    dimensions_in_logistic_details = True
 
     # -- document ----------------------------------------------------------------------
     def write(self, stream, items) -> None:
@@ -244,6 +343,8 @@ class Bmecat2005Writer(BaseWriter):
             if not record.is_deletion:
                 self.write_product_media(out, record)
                 self.write_references(out, record)
+                if record.product is not None:
+                    self.write_logistic_details(out, record)
 
     def write_product_media(self, out, record: ExportRecord) -> None:
         """Where a product's documents go: MIME_INFO here; the ETIM guideline puts them in
@@ -280,6 +381,7 @@ class Bmecat2005Writer(BaseWriter):
                 out.leaf("MANUFACTURER_PID", clip(product.manufacturer_pid, 50))
             if product.manufacturer_name:
                 out.leaf("MANUFACTURER_NAME", clip(product.manufacturer_name, 50))
+            write_trade_details(out, record, self.context.languages, self.lang)
             self.write_status(out, record)
             self.write_product_type(out)
 
@@ -416,6 +518,80 @@ class Bmecat2005Writer(BaseWriter):
             out.leaf("PRICE_QUANTITY", plain_number(product.price_quantity))
             out.leaf("QUANTITY_MIN", plain_number(product.min_order_quantity))
             out.leaf("QUANTITY_INTERVAL", plain_number(product.order_quantity_step))
+            if record.packing_units and not record.is_deletion:
+                self.write_packing_units(out, record)
+
+    def write_packing_units(self, out, record: ExportRecord) -> None:
+        """BMEcat 2005's PACKING_UNITS: how many order units each package holds."""
+        with out.el("PACKING_UNITS"):
+            for row in record.packing_units:
+                quantity = plain_number(row.quantity)
+                with out.el("PACKING_UNIT"):
+                    out.leaf("QUANTITY_MIN", quantity)
+                    out.leaf("QUANTITY_MAX", quantity)
+                    out.leaf("PACKING_UNIT_CODE", row.code)
+                    for language in self.context.languages:
+                        label = self.packing_unit_labels[language].get(row.code)
+                        if label:
+                            out.leaf("PACKING_UNIT_DESCR", label, self.lang(language))
+
+    @functools.cached_property
+    def packing_unit_labels(self) -> dict[str, dict[str, str]]:
+        """Package names by language and code (translated once per run, not per product)."""
+        labels = {}
+        for language in self.context.languages:
+            with translation.override(language):
+                labels[language] = {code: str(label) for code, label in PackingUnitCode.choices}
+        return labels
+
+    # -- logistics ---------------------------------------------------------------------
+    def country_of_origin(self, trade: dict) -> str:
+        """The ISO 3166 code if this format's schema knows it, else ''."""
+        code = str(trade.get("country_of_origin") or "")
+        if not code:
+            return ""
+        known = self._known_countries.get(code)
+        if known is None:
+            pattern = schema_country_pattern(self.schema)
+            known = self._known_countries[code] = pattern is None or bool(pattern.fullmatch(code))
+        return code if known else ""
+
+    @functools.cached_property
+    def _known_countries(self) -> dict[str, bool]:
+        # Per run, a code's verdict: the schema's pattern runs once per country, not per product.
+        return {}
+
+    def write_logistic_details(self, out, record: ExportRecord) -> None:
+        """PRODUCT_LOGISTIC_DETAILS: customs tariff number, origin and (plain 2005) the
+        product's dimensions in metres, net weight in kg and volume in m³."""
+        trade, product = record.trade, record.product
+        tariff = trade.get("customs_tariff_number")
+        country = self.country_of_origin(trade)
+        dimensions = self.product_dimensions(product) if self.dimensions_in_logistic_details else []
+        if not (tariff or country or dimensions):
+            return
+        with out.el("PRODUCT_LOGISTIC_DETAILS"):
+            if tariff:
+                with out.el("CUSTOMS_TARIFF_NUMBER"):
+                    out.leaf("CUSTOMS_NUMBER", tariff)
+            if country:
+                out.leaf("COUNTRY_OF_ORIGIN", country)
+            if dimensions:
+                with out.el("PRODUCT_DIMENSIONS"):
+                    for name, value in dimensions:
+                        out.leaf(name, value)
+
+    def product_dimensions(self, product) -> list[tuple[str, str]]:
+        """(element, value) of PRODUCT_DIMENSIONS in schema order; height is BMEcat's DEPTH."""
+        volume = volume_m3(product.length, product.width, product.height)
+        pairs = (
+            ("VOLUME", None if volume is None else plain_number(volume)),
+            ("WEIGHT", None if product.net_weight is None else plain_number(product.net_weight)),
+            ("LENGTH", _metres(product.length)),
+            ("WIDTH", _metres(product.width)),
+            ("DEPTH", _metres(product.height)),
+        )
+        return [(name, value) for name, value in pairs if value is not None]
 
     def price_type(self, price) -> str:
         return price.price_type
@@ -500,6 +676,7 @@ class BmecatEtimWriter(Bmecat2005Writer):
     """The ETIM BMEcat guideline 5.0 profile."""
 
     namespace = NS_ETIM_50
+    dimensions_in_logistic_details = False
     schema = "bmecat/etim-guideline-5.0/bmecat_etim_50.xsd"
     supports_group_system = False
     requires_items = True  # T_NEW_CATALOG needs a product too
@@ -613,6 +790,17 @@ class BmecatEtimWriter(Bmecat2005Writer):
                     self.write_price(out, price)
 
     def write_udx(self, out, record: ExportRecord) -> None:
+        """USER_DEFINED_EXTENSIONS in the schema's order: media, UDX.EDXF.BRAND_NAME,
+        DISCOUNT_GROUP (the supplier's), PRODUCT_SERIES, PACKING_UNITS, PRODUCT_LOGISTIC_DETAILS
+        (net volume m³, weight kg, length/width/depth m), ROHS_INDICATOR, CE_MARKING, REACH
+        and SPECIAL_TREATMENT_CLASS_DETAILS.
+
+        Packing units carry quantity (QUANTITY_MIN = QUANTITY_MAX), code, PACKAGE_BREAK,
+        volume, gross weight, dimensions and GTIN as the official sample does. No
+        PACKING_UNIT_NAME: the schema allows only the level names f-pak, m-pak, d-pak, t-pak,
+        Bas, Mellan and Topp there, not a package's name. The product's gross weight has no
+        EDXF element outside a packing unit and is not written."""
+        trade = record.trade
         with out.el("USER_DEFINED_EXTENSIONS"):
             if record.mime:
                 with out.el("UDX.EDXF.MIME_INFO"):
@@ -630,9 +818,79 @@ class BmecatEtimWriter(Bmecat2005Writer):
                                 "UDX.EDXF.MIME_ORDER",
                                 str(entry.order if entry.order is not None else position),
                             )
+            brand = clip(trade.get("brand") or "", 50)
+            if brand:
+                out.leaf("UDX.EDXF.BRAND_NAME", brand)
+            discount_group = clip(trade.get("discount_group") or "", 20)
+            if discount_group:
+                with out.el("UDX.EDXF.DISCOUNT_GROUP"):
+                    out.leaf("UDX.EDXF.DISCOUNT_GROUP_SUPPLIER", discount_group)
             model = record.product.product_model
             if model is not None:
                 names = [(lang, (model.name or {}).get(lang)) for lang in self.context.languages]
                 for language, name in names:
                     if name and clean_text(name):
                         out.leaf("UDX.EDXF.PRODUCT_SERIES", clip(name, 50), self.lang(language))
+            if record.packing_units:
+                self.write_edxf_packing_units(out, record)
+            net = self.product_dimensions(record.product)
+            if net:
+                with out.el("UDX.EDXF.PRODUCT_LOGISTIC_DETAILS"):
+                    for name, value in net:
+                        out.leaf(f"UDX.EDXF.NET{name}", value)
+            self.write_edxf_declarations(out, trade)
+            self.write_edxf_dangerous_goods(out, trade)
+
+    def write_edxf_packing_units(self, out, record: ExportRecord) -> None:
+        with out.el("UDX.EDXF.PACKING_UNITS"):
+            for row in record.packing_units:
+                quantity = plain_number(row.quantity)
+                with out.el("UDX.EDXF.PACKING_UNIT"):
+                    out.leaf("UDX.EDXF.QUANTITY_MIN", quantity)
+                    out.leaf("UDX.EDXF.QUANTITY_MAX", quantity)
+                    out.leaf("UDX.EDXF.PACKING_UNIT_CODE", row.code)
+                    out.leaf("UDX.EDXF.PACKAGE_BREAK", "true" if row.package_break else "false")
+                    volume = volume_m3(row.length, row.width, row.height)
+                    if volume is not None:
+                        out.leaf("UDX.EDXF.VOLUME", plain_number(volume))
+                    if row.gross_weight is not None:
+                        out.leaf("UDX.EDXF.WEIGHT", plain_number(row.gross_weight))
+                    for name, value in (("LENGTH", row.length), ("WIDTH", row.width), ("DEPTH", row.height)):
+                        if value is not None:
+                            out.leaf(f"UDX.EDXF.{name}", _metres(value))
+                    if row.gtin:
+                        out.leaf("UDX.EDXF.GTIN", row.gtin)
+
+    def write_edxf_declarations(self, out, trade: dict) -> None:
+        """RoHS, CE marking and REACH (REACH.INFO: true = contains SVHC, false = free)."""
+        rohs = ROHS_INDICATORS.get(trade.get("rohs_status"))
+        if rohs:
+            out.leaf("UDX.EDXF.ROHS_INDICATOR", rohs)
+        ce_marking = trade.get("ce_marking")
+        if ce_marking is not None:
+            out.leaf("UDX.EDXF.CE_MARKING", "true" if ce_marking else "false")
+        scip = trade.get("scip_number")
+        # A SCIP number exists only for articles with SVHC, so it says "contains" by itself.
+        reach = REACH_INFO.get(trade.get("reach_status")) or ("true" if scip else "")
+        if reach:
+            with out.el("UDX.EDXF.REACH"):
+                out.leaf("UDX.EDXF.REACH.INFO", reach)
+                if scip:
+                    out.leaf("UDX.EDXF.SCIP_NUMBER", scip)
+
+    def write_edxf_dangerous_goods(self, out, trade: dict) -> None:
+        """UDX.EDXF.SPECIAL_TREATMENT_CLASS_DETAILS with what the catalog holds: the UN number
+        (HAZARDOUS_SUBSTANCES, whose only required child it is), packing group and class."""
+        un_number = trade.get("un_number")
+        packing_group = trade.get("packing_group")
+        hazard_class = trade.get("hazard_class")
+        if not (un_number or packing_group or hazard_class):
+            return
+        with out.el("UDX.EDXF.SPECIAL_TREATMENT_CLASS_DETAILS"):
+            if un_number:
+                with out.el("UDX.EDXF.HAZARDOUS_SUBSTANCES"):
+                    out.leaf("UDX.EDXF.UN_NUMBER", un_number)
+            if packing_group:
+                out.leaf("UDX.EDXF.PACKING_GROUP", packing_group)
+            if hazard_class:
+                out.leaf("UDX.EDXF.HAZARD_CLASS", hazard_class)

@@ -6,6 +6,13 @@ mandatory short description is never empty), ARTICLE instead of PRODUCT, one nam
 transaction, an 80-character DESCRIPTION_SHORT, no "on request" price (an article without a
 list price in the channel currency is skipped and listed), and identity constraints
 (a feature name once per feature block, each value once per feature).
+
+Trade data: 1.2 has places for the delivery time (DELIVERY_TIME, working days), dangerous
+goods (SPECIAL_TREATMENT_CLASS, written as in BMEcat 2005: ``type="UN"`` with the UN number,
+``type="ADR"`` with the class) and keywords (KEYWORD in the catalog's language only, each
+once: the schema makes a repeated keyword invalid). It has no logistic details (customs
+tariff number, origin, weights, dimensions), no packing units and no element for brand,
+discount group or declarations; nothing is invented for them.
 """
 
 import json
@@ -23,6 +30,7 @@ from .bmecat import (
     SUPPLIER_PID_MAX,
     _validity_groups,
     write_price_validity,
+    write_trade_details,
 )
 from .models import RunKind
 from .source import ExportRecord, Feature, plain_number
@@ -221,6 +229,7 @@ class Bmecat12Writer(BaseWriter):
                         out.leaf("MANUFACTURER_AID", clip(product.manufacturer_pid, 50))
                     if product.manufacturer_name:
                         out.leaf("MANUFACTURER_NAME", clip(product.manufacturer_name, 50))
+                    write_trade_details(out, record, [self.language])
             if product is not None and not record.is_deletion:
                 self.write_features(out, record)
             with out.el("ARTICLE_ORDER_DETAILS"):
