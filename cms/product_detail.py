@@ -16,19 +16,24 @@ from django.utils import translation
 from django.utils.formats import number_format
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from pim.assets.downloads import DownloadLink, first_image, product_zip_url, public_assets_for
 from pim.assets.models import AssetKind
+from pim.catalog import trade
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.localization import localize
 from pim.catalog.models import (
     Category,
     FamilyAttribute,
+    PackingUnit,
     Product,
     ProductModelValue,
     ProductRelation,
     ProductValue,
+    ReachStatus,
     RelationKind,
+    RohsStatus,
 )
 from pim.catalog.units import IMPERIAL, METRIC, format_number, unit_for_system, unit_system
 from pim.catalog.values import effective_values, family_attributes_in_display_order, format_stored_value
@@ -63,6 +68,7 @@ def public_products():
             "product_model__axes",
             _values_prefetch("values", ProductValue),
             _values_prefetch("product_model__values", ProductModelValue),
+            Prefetch("packing_units", queryset=PackingUnit.objects.order_by("sort_order", "pk")),
             # Relations to hidden products are dropped here: a draft never leaks, not
             # even as an unlinked name.
             Prefetch("relations", queryset=public_relations, to_attr="public_relations"),
@@ -110,6 +116,29 @@ class RelationGroup:
 
 
 @dataclass
+class PackageRow:
+    """A packing unit as the page's table shows it."""
+
+    package: str
+    quantity: str
+    gtin: str
+    gross_weight: str
+    dimensions: str
+
+
+@dataclass
+class Logistics:
+    """The logistics section: facts and declarations as (label, value), packing units."""
+
+    facts: list[tuple[str, str]] = field(default_factory=list)
+    packages: list[PackageRow] = field(default_factory=list)
+    declarations: list[tuple[str, str]] = field(default_factory=list)
+
+    def __bool__(self):
+        return bool(self.facts or self.packages or self.declarations)
+
+
+@dataclass
 class ProductDetail:
     """Everything the product page template shows, in the active language."""
 
@@ -138,6 +167,7 @@ class ProductDetail:
     unit_system: str = METRIC
     series_url: str = ""  # the configurator of the product's series (variants only)
     breadcrumbs: list[Breadcrumb] = field(default_factory=list)  # categories, root first
+    logistics: Logistics = field(default_factory=Logistics)  # empty: the section is not shown
 
     @property
     def meta_description(self) -> str:
@@ -279,6 +309,77 @@ def _relation_groups(product) -> list[RelationGroup]:
     ]
 
 
+def _choice_label(choices, value) -> str:
+    return str(choices(value).label) if value in choices.values else str(value)
+
+
+def _dangerous_goods(data) -> str:
+    """``UN 1950, class 2.1, packing group II`` ('' for goods without a UN number)."""
+    if not data["un_number"]:
+        return ""
+    parts = [_("UN %(number)s") % {"number": data["un_number"]}]
+    if data["hazard_class"]:
+        parts.append(_("class %(class)s") % {"class": data["hazard_class"]})
+    if data["packing_group"]:
+        parts.append(_("packing group %(group)s") % {"group": data["packing_group"]})
+    return ", ".join(parts)
+
+
+def _logistics(product, order_unit: str) -> Logistics:
+    """Weights, dimensions, origin, customs, delivery time, packing units and declarations
+    of ``product``, its series' values where it has none (``pim.catalog.trade``)."""
+    number = trade.localized_decimal
+    data = trade.effective_trade(product)
+    labels = trade.FIELD_LABELS
+    facts = [
+        (labels["net_weight"], trade.format_weight(product.net_weight, number)),
+        (labels["gross_weight"], trade.format_weight(product.gross_weight, number)),
+        (
+            _("Dimensions (L × W × H)"),
+            trade.format_dimensions(product.length, product.width, product.height, number),
+        ),
+        (labels["country_of_origin"], trade.country_name(data["country_of_origin"])),
+        (labels["customs_tariff_number"], data["customs_tariff_number"]),
+    ]
+    days = data["delivery_time_days"]
+    if days is not None:
+        facts.append(
+            (
+                _("Delivery time"),
+                ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days},
+            )
+        )
+    facts.append((_("Dangerous goods"), _dangerous_goods(data)))
+    declarations = []
+    if data["ce_marking"] is not None:
+        declarations.append((labels["ce_marking"], _("Yes") if data["ce_marking"] else _("No")))
+    if data["rohs_status"]:
+        declarations.append((labels["rohs_status"], _choice_label(RohsStatus, data["rohs_status"])))
+    if data["reach_status"]:
+        reach = _choice_label(ReachStatus, data["reach_status"])
+        if data["scip_number"]:
+            reach = _("%(status)s (SCIP number %(number)s)") % {
+                "status": reach,
+                "number": data["scip_number"],
+            }
+        declarations.append((labels["reach_status"], reach))
+    packages = [
+        PackageRow(
+            package=unit.get_code_display(),
+            quantity=_("%(quantity)s × %(unit)s") % {"quantity": number(unit.quantity), "unit": order_unit},
+            gtin=unit.gtin,
+            gross_weight=trade.format_weight(unit.gross_weight, number),
+            dimensions=trade.format_dimensions(unit.length, unit.width, unit.height, number),
+        )
+        for unit in product.packing_units.all()
+    ]
+    return Logistics(
+        facts=[(str(label), value) for label, value in facts if value],
+        packages=packages,
+        declarations=[(str(label), value) for label, value in declarations],
+    )
+
+
 def _quantity(value) -> str:
     return format_number(float(value)) if value is not None else ""
 
@@ -357,6 +458,7 @@ def build_product_detail(
         order_quantity_step=step,
         content=content,
         list_prices=_list_prices(product) if settings.PIM_PUBLIC_PRICES else [],
+        logistics=_logistics(product, order_unit),
     )
 
 

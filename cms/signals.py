@@ -155,7 +155,7 @@ def connect() -> None:
     products_changed.connect(_on_products_changed, dispatch_uid="cms_page_cache_products")
     post_save.connect(_on_product_saved, sender=Product, dispatch_uid="cms_page_cache_product")
     post_save.connect(_on_series_saved, sender="catalog.ProductModel", dispatch_uid="cms_page_cache_series")
-    for model in ("ProductValue", "ProductModelValue", "ProductRelation"):
+    for model in ("ProductValue", "ProductModelValue", "ProductRelation", "PackingUnit"):
         # Saves only: a delete receiver on these rows would stop Django from deleting them in
         # bulk; they are deleted by a publish (an event) or with their product.
         post_save.connect(_on_product_row_saved, sender=f"catalog.{model}", dispatch_uid="cms_page_cache_row")

@@ -20,14 +20,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from pim.catalog import trade
+from pim.catalog.commercial import order_unit_label
 from pim.catalog.localization import localize
-from pim.catalog.models import Lifecycle
+from pim.catalog.models import Lifecycle, ReachStatus, RohsStatus
 from pim.catalog.values import effective_values, format_stored_value
 
 from .models import AssetKind, GeneratedDatasheet, LinkRole
 
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"  # 2: logistics section (weights, dimensions, origin, packing units, declarations)
 KEY_DATA_ROWS = 6
 FONT = "PimSans"
 FONT_BOLD = "PimSans-Bold"
@@ -91,6 +94,65 @@ def _main_image_revision(product):
         ):
             return revision
     return None
+
+
+def _logistics_rows(product, language: str) -> list[list[str]]:
+    """[label, text] rows of the logistics section in the active language: the product's
+    own trade data, else its series' (``pim.catalog.trade``), then one row per packing unit."""
+    number = trade.localized_decimal
+    data = trade.effective_trade(product)
+    labels = trade.FIELD_LABELS
+    rows = [
+        [labels["net_weight"], trade.format_weight(product.net_weight, number)],
+        [labels["gross_weight"], trade.format_weight(product.gross_weight, number)],
+        [
+            _("Dimensions (L × W × H)"),
+            trade.format_dimensions(product.length, product.width, product.height, number),
+        ],
+        [labels["country_of_origin"], trade.country_name(data["country_of_origin"])],
+        [labels["customs_tariff_number"], data["customs_tariff_number"]],
+    ]
+    days = data["delivery_time_days"]
+    if days is not None:
+        rows.append(
+            [
+                _("Delivery time"),
+                ngettext("%(days)s working day", "%(days)s working days", days) % {"days": days},
+            ]
+        )
+    if data["un_number"]:
+        goods = [_("UN %(number)s") % {"number": data["un_number"]}]
+        if data["hazard_class"]:
+            goods.append(_("class %(class)s") % {"class": data["hazard_class"]})
+        if data["packing_group"]:
+            goods.append(_("packing group %(group)s") % {"group": data["packing_group"]})
+        rows.append([_("Dangerous goods"), ", ".join(goods)])
+    if data["ce_marking"] is not None:
+        rows.append([labels["ce_marking"], _("Yes") if data["ce_marking"] else _("No")])
+    if data["rohs_status"] in RohsStatus.values:
+        rows.append([labels["rohs_status"], RohsStatus(data["rohs_status"]).label])
+    if data["reach_status"] in ReachStatus.values:
+        reach = str(ReachStatus(data["reach_status"]).label)
+        if data["scip_number"]:
+            reach = _("%(status)s (SCIP number %(number)s)") % {
+                "status": reach,
+                "number": data["scip_number"],
+            }
+        rows.append([labels["reach_status"], reach])
+    order_unit = order_unit_label(product.order_unit, language)
+    for unit in product.packing_units.order_by("sort_order", "pk"):
+        parts = [_("%(quantity)s × %(unit)s") % {"quantity": number(unit.quantity), "unit": order_unit}]
+        if unit.gtin:
+            parts.append(_("GTIN %(gtin)s") % {"gtin": unit.gtin})
+        parts.append(trade.format_weight(unit.gross_weight, number))
+        parts.append(trade.format_dimensions(unit.length, unit.width, unit.height, number))
+        rows.append(
+            [
+                _("Packing unit: %(package)s") % {"package": unit.get_code_display()},
+                " · ".join(part for part in parts if part),
+            ]
+        )
+    return [[str(label), str(text)] for label, text in rows if text]
 
 
 def sheet_data(product, language: str) -> dict:
@@ -158,12 +220,14 @@ def sheet_data(product, language: str) -> dict:
             "identification": [row for row in order if row[1]],
             "key_data": key_rows,
             "groups": groups,
+            "logistics": _logistics_rows(product, language),
             "image_sha256": image.sha256 if image else "",
             "url": _product_url(product, language),
             "labels": {
                 "key_data": _("Key data"),
                 "identification": _("Identification and ordering"),
                 "technical": _("Technical data"),
+                "logistics": _("Logistics"),
                 "lifecycle": _("Lifecycle"),
                 "page": _("Product page"),
                 "footer": _("Generated from the product data. Subject to change."),
@@ -293,6 +357,15 @@ def render_pdf(data: dict, image_revision=None) -> bytes:
                         ParagraphStyle("g", parent=base, fontName=FONT_BOLD, spaceBefore=4),
                     ),
                     table(rows, [width * 0.45, width * 0.55]),
+                ]
+            )
+        )
+    if data.get("logistics"):  # absent in data of layout 1
+        story.append(
+            KeepTogether(
+                [
+                    Paragraph(_escape(labels["logistics"]), heading),
+                    table(data["logistics"], [width * 0.45, width * 0.55]),
                 ]
             )
         )

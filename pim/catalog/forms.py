@@ -6,7 +6,9 @@ assigned to the owner's in-memory ``values`` relation on save, so Wagtail's revi
 machinery stores it in drafts and publishing commits it.
 """
 
+import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 from types import SimpleNamespace
 
 from django import forms
@@ -35,6 +37,7 @@ from .models import (
     Quantity,
     Unit,
 )
+from .trade import FIELD_LABELS, INHERITED_FIELDS, country_name
 from .values import build_value_rows, format_stored_value, raw_value, validate_variant
 from .widgets import MeasurementWidget, RangeWidget, TreeCheckboxSelectMultiple
 
@@ -112,6 +115,55 @@ class MeasurementField(forms.MultiValueField):
 
     def compress(self, data_list):  # pragma: no cover - clean() is overridden
         return data_list
+
+
+class StoredMeasurementField(MeasurementField):
+    """A weight or length typed in any unit of its quantity (``250 g``, ``0.5 lb``, ``12 cm``),
+    cleaned to a ``Decimal`` in the unit the model stores (kg, mm), rounded to the model
+    field's decimal places. Used for trade data kept in plain decimal columns."""
+
+    def __init__(self, *, stored_unit, model_field, example, **kwargs):
+        self.stored_unit = stored_unit
+        self.step = Decimal(1).scaleb(-model_field.decimal_places)
+        self.largest = Decimal(10) ** (model_field.max_digits - model_field.decimal_places)
+        self.example = example
+        super().__init__(default_unit=stored_unit, **kwargs)
+
+    def clean(self, value):
+        measurement = super().clean(value)
+        if measurement is None:
+            return None
+        try:
+            magnitude = unit_service.convert(
+                measurement.magnitude, measurement.unit.pint_expression, self.stored_unit.pint_expression
+            )
+        except unit_service.UnitError as exc:
+            raise ValidationError(exc.messages, code="invalid") from None
+        shown = str(measurement)
+        if magnitude <= 0:
+            raise ValidationError(
+                gettext("%(value)s is not above zero: enter a positive value, e.g. %(example)s.")
+                % {"value": shown, "example": self.example},
+                code="min_value",
+            )
+        too_large = ValidationError(
+            gettext("%(value)s is too large: enter less than %(largest)s %(unit)s.")
+            % {"value": shown, "largest": f"{self.largest:f}", "unit": self.stored_unit.symbol},
+            code="max_value",
+        )
+        if not math.isfinite(magnitude) or magnitude >= self.largest:
+            raise too_large
+        # Through the shortest repr of the de-noised float, so 0.25 kg stays 0.25, not 0.2500000001.
+        stored = Decimal(repr(unit_service.round_significant(magnitude))).quantize(self.step, ROUND_HALF_UP)
+        if stored <= 0:
+            raise ValidationError(
+                gettext("%(value)s is too small: the smallest value stored is %(step)s %(unit)s.")
+                % {"value": shown, "step": f"{self.step:f}", "unit": self.stored_unit.symbol},
+                code="min_value",
+            )
+        if stored >= self.largest:
+            raise too_large
+        return stored
 
 
 class RangeField(forms.MultiValueField):
@@ -449,6 +501,96 @@ class CategoryMultipleChoiceField(forms.ModelMultipleChoiceField):
         return label
 
 
+# --- trade and logistics data ---------------------------------------------------------------
+
+_WEIGHT_HELP = _("With its unit, e.g. 250 g, 1.2 kg or 0.5 lb; a bare number is in the unit beside it.")
+_LENGTH_HELP = _("Outer dimension with its unit, e.g. 120 mm, 12 cm or 4.7 in.")
+# Product fields typed with a unit: (quantity code, stored unit code, units offered, example, help).
+MEASURED_TRADE_FIELDS = {
+    "net_weight": ("mass", "kg", ("g", "kg", "t", "lb"), "250 g", _WEIGHT_HELP),
+    "gross_weight": ("mass", "kg", ("g", "kg", "t", "lb"), "300 g", _WEIGHT_HELP),
+    "length": ("length", "mm", ("mm", "cm", "m", "in", "ft"), "120 mm", _LENGTH_HELP),
+    "width": ("length", "mm", ("mm", "cm", "m", "in", "ft"), "80 mm", _LENGTH_HELP),
+    "height": ("length", "mm", ("mm", "cm", "m", "in", "ft"), "45 mm", _LENGTH_HELP),
+}
+
+
+def use_measured_trade_fields(form) -> None:
+    """Replace the plain kg/mm number fields of ``form`` by number-with-unit fields and show
+    stored values in kg and mm. Without the seeded quantities the plain fields stay."""
+    quantities = {
+        quantity.code: quantity
+        for quantity in Quantity.objects.filter(
+            code__in={spec[0] for name, spec in MEASURED_TRADE_FIELDS.items() if name in form.fields}
+        ).prefetch_related("units")
+    }
+    for name, (quantity_code, unit_code, offered, example, help_text) in MEASURED_TRADE_FIELDS.items():
+        quantity = quantities.get(quantity_code)
+        if name not in form.fields or quantity is None:
+            continue
+        units = {unit.code: unit for unit in quantity.units.all()}
+        stored_unit = units.get(unit_code)
+        if stored_unit is None or not stored_unit.pint_expression:
+            continue
+        model_field = form._meta.model._meta.get_field(name)
+        extra_help = model_field.help_text
+        form.fields[name] = StoredMeasurementField(
+            quantity=quantity,
+            units=[units[code] for code in offered if code in units],
+            stored_unit=stored_unit,
+            model_field=model_field,
+            example=example,
+            label=FIELD_LABELS[name],
+            help_text=f"{extra_help} {help_text}" if extra_help else help_text,
+            required=False,
+        )
+        value = getattr(form.instance, name)
+        if value is not None:
+            form.initial[name] = unit_service.Measurement(float(value), stored_unit)
+
+
+def series_value_text(series, name: str) -> str:
+    """A trade field of a series as an editor reads it ('' when the series has none)."""
+    value = getattr(series, name)
+    if value is None or value == "" or value == {}:
+        return ""
+    if name == "country_of_origin":
+        return country_name(value)
+    if name == "keywords":
+        return localize(value)
+    if isinstance(value, bool):
+        return gettext("Yes") if value else gettext("No")
+    choices = dict(series._meta.get_field(name).flatchoices)
+    return str(choices.get(value, value))
+
+
+def show_series_trade_values(form, series) -> None:
+    """Tell the editor of a variant what an empty trade field exports: the series' value as
+    help text, placeholder or the label of the empty choice."""
+    for name in INHERITED_FIELDS:
+        field = form.fields.get(name)
+        text = series_value_text(series, name)
+        if field is None or not text:
+            continue
+        hint = gettext("Empty: from series %(series)s: %(value)s.") % {"series": series.code, "value": text}
+        field.help_text = f"{hint} {field.help_text}" if field.help_text else hint
+        widget = field.widget
+        if isinstance(widget, forms.NullBooleanSelect):
+            widget.choices = [("unknown", gettext("From series: %(value)s") % {"value": text})] + [
+                choice for choice in widget.choices if choice[0] != "unknown"
+            ]
+        elif isinstance(field, forms.ChoiceField):
+            choices = [choice for choice in field.choices if choice[0] != ""]
+            field.choices = [("", gettext("From series: %(value)s") % {"value": text}), *choices]
+        elif isinstance(field, LocalizedFormField):
+            values = getattr(series, name) or {}
+            for language, part in zip(field.languages, widget.widgets, strict=True):
+                if values.get(language):
+                    part.attrs["placeholder"] = values[language]
+        else:
+            widget.attrs["placeholder"] = text
+
+
 class ProductAdminForm(AttributeValuesFormMixin, CatalogAdminForm):
     """The product editor: the family's attributes, variant axes, categories as a tree."""
 
@@ -460,6 +602,9 @@ class ProductAdminForm(AttributeValuesFormMixin, CatalogAdminForm):
         if "family" in self.fields:
             # A variant takes the family of its product model when none is chosen.
             self.fields["family"].required = False
+        use_measured_trade_fields(self)
+        if (series := self.get_product_model()) is not None:
+            show_series_trade_values(self, series)
 
     def get_product_model(self):
         return self._lookup(ProductModel, self._submitted_or_initial("product_model"))

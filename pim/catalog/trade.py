@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -128,6 +129,11 @@ def plain_decimal(value: Decimal) -> str:
     return text
 
 
+def localized_decimal(value: Decimal) -> str:
+    """``Decimal`` for people in the active language (``1,5`` in German), no trailing zeros."""
+    return formats.number_format(Decimal(plain_decimal(value)), use_l10n=True)
+
+
 @dataclass(frozen=True)
 class Weight:
     """A weight for people: grams below one kilogram, kilograms above."""
@@ -135,17 +141,22 @@ class Weight:
     kg: Decimal
 
     def __str__(self):
+        return self.format()
+
+    def format(self, number=plain_decimal) -> str:
         if self.kg < 1:
-            return f"{plain_decimal(self.kg * THOUSAND)} g"
-        return f"{plain_decimal(self.kg)} kg"
+            return f"{number(self.kg * THOUSAND)} g"
+        return f"{number(self.kg)} kg"
 
 
-def format_weight(kg: Decimal | None) -> str:
-    return "" if kg is None else str(Weight(kg))
+def format_weight(kg: Decimal | None, number=plain_decimal) -> str:
+    """``250 g`` / ``1.5 kg``; pages pass ``number=localized_decimal`` (``1,5 kg``)."""
+    return "" if kg is None else Weight(kg).format(number)
 
 
-def format_dimensions(length, width, height) -> str:
-    """``120 × 80 × 45 mm`` (length × width × height), '' if incomplete."""
+def format_dimensions(length, width, height, number=plain_decimal) -> str:
+    """``120 × 80 × 45 mm`` (length × width × height), '' if incomplete; ``number`` as in
+    :func:`format_weight`."""
     if length is None or width is None or height is None:
         return ""
-    return f"{plain_decimal(length)} × {plain_decimal(width)} × {plain_decimal(height)} mm"
+    return f"{number(length)} × {number(width)} × {number(height)} mm"

@@ -262,6 +262,73 @@ class ProductCreateView(snippet_views.CreateView):
         return initial
 
 
+def trade_panels(*, with_logistics: bool) -> list:
+    """The trade data sections of the product editor (``with_logistics``: weights,
+    dimensions and packing units, which only articles have) and of the series editor."""
+    panels = []
+    if with_logistics:
+        panels.append(
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("net_weight"), FieldPanel("gross_weight")]),
+                    FieldRowPanel([FieldPanel("length"), FieldPanel("width"), FieldPanel("height")]),
+                ],
+                heading=_("Weight and dimensions"),
+            )
+        )
+    panels += [
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("country_of_origin"), FieldPanel("customs_tariff_number")])],
+            heading=_("Origin and customs"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("brand"), FieldPanel("discount_group"), FieldPanel("delivery_time_days")]
+                ),
+                FieldPanel("keywords"),
+            ],
+            heading=_("Sales"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("reach_status"), FieldPanel("scip_number")]),
+                FieldRowPanel([FieldPanel("rohs_status"), FieldPanel("ce_marking")]),
+            ],
+            heading=_("Declarations"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel(
+                    [FieldPanel("un_number"), FieldPanel("hazard_class"), FieldPanel("packing_group")]
+                )
+            ],
+            heading=_("Dangerous goods"),
+        ),
+    ]
+    if with_logistics:
+        panels.append(
+            InlinePanel(
+                "packing_units",
+                heading=_("Packing units"),
+                label=_("Packing unit"),
+                panels=[
+                    FieldRowPanel([FieldPanel("code"), FieldPanel("quantity"), FieldPanel("gtin")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("gross_weight"),
+                            FieldPanel("length"),
+                            FieldPanel("width"),
+                            FieldPanel("height"),
+                        ]
+                    ),
+                    FieldPanel("package_break"),
+                ],
+            )
+        )
+    return panels
+
+
 class ProductViewSet(CatalogSnippetViewSet):
     model = Product
     icon = "tag"
@@ -338,6 +405,7 @@ class ProductViewSet(CatalogSnippetViewSet):
                 ],
                 heading=_("Lifecycle & ordering"),
             ),
+            CatalogObjectList(trade_panels(with_logistics=True), heading=_("Trade & logistics")),
             CatalogObjectList(
                 [
                     InlinePanel("prices", heading=_("Prices"), label=_("Price")),
@@ -386,6 +454,7 @@ class ProductModelViewSet(CatalogSnippetViewSet):
                 heading=_("Product model"),
             ),
             CatalogObjectList([AttributeValuesPanel(heading="")], heading=_("Shared attribute values")),
+            CatalogObjectList(trade_panels(with_logistics=False), heading=_("Trade data")),
         ],
         base_form_class=ProductModelAdminForm,
     )
