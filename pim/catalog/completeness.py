@@ -6,7 +6,9 @@ channel) is configured by the app that owns channels (``pim.exports``), which ca
 
 A requirement names an attribute (a value must be present; localized text needs the
 language itself, no fallback), a product field (:data:`FIELDS`) or an asset kind (the caller
-passes the kinds a product has, e.g. from ``pim.assets``).
+passes the kinds a product has, e.g. from ``pim.assets``). Trade data a product takes from its
+series (:mod:`pim.catalog.trade`) counts as present when the series has it; weights and
+dimensions are the article's own; packing units are counted by the caller.
 """
 
 from collections.abc import Iterable, Mapping
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext_lazy as _
 
+from . import trade
 from .models import AttributeType
+from .models.trade import ReachStatus
 
 ATTRIBUTE = "attribute"
 FIELD = "field"
@@ -31,6 +35,19 @@ FIELDS = {
     "category": (_("Category"), False),
     "price": (_("List price in the channel currency"), False),
     "etim_class": (_("ETIM class of the family"), False),
+    # trade and logistics data; series-level fields count when the series has them
+    "net_weight": (trade.FIELD_LABELS["net_weight"], False),
+    "gross_weight": (trade.FIELD_LABELS["gross_weight"], False),
+    "dimensions": (_("Dimensions (length × width × height)"), False),
+    "country_of_origin": (trade.FIELD_LABELS["country_of_origin"], False),
+    "customs_tariff_number": (trade.FIELD_LABELS["customs_tariff_number"], False),
+    "delivery_time": (_("Delivery time"), False),
+    "brand": (trade.FIELD_LABELS["brand"], False),
+    "keywords": (trade.FIELD_LABELS["keywords"], True),
+    "packing_unit": (_("Packing unit"), False),
+    "reach": (trade.FIELD_LABELS["reach_status"], False),
+    "rohs": (_("RoHS declaration"), False),
+    "ce": (_("CE marking (yes or no stated)"), False),
 }
 
 
@@ -67,6 +84,7 @@ class ProductFacts:
     category_count: int = 0
     price_currencies: frozenset[str] = frozenset()
     asset_kinds: frozenset[str] = frozenset()
+    packing_unit_count: int = 0
 
 
 def localized_text(product, field_name: str, language: str) -> str:
@@ -95,6 +113,39 @@ def _value_present(rows: list, language: str) -> bool:
     return any(row.number_min is not None or row.number_max is not None for row in rows)
 
 
+def _has(value) -> bool:
+    return value is not None and value != ""
+
+
+# Trade requirements: TradeData fields judged by the inheritance rule (own, else the series').
+_TRADE_FIELDS = {
+    "country_of_origin": "country_of_origin",
+    "customs_tariff_number": "customs_tariff_number",
+    "delivery_time": "delivery_time_days",  # 0 working days (from stock) is a delivery time
+    "brand": "brand",
+    "rohs": "rohs_status",
+    "ce": "ce_marking",  # "no CE marking" is a statement too (fittings and hoses carry none)
+}
+
+
+def _trade_present(product, code: str, language: str, facts: ProductFacts) -> bool | None:
+    """Whether a trade/logistics requirement is met; None if ``code`` is not one."""
+    if code in _TRADE_FIELDS:
+        return _has(trade.trade_value(product, _TRADE_FIELDS[code]))
+    if code in ("net_weight", "gross_weight"):
+        return getattr(product, code) is not None
+    if code == "dimensions":
+        return None not in (product.length, product.width, product.height)
+    if code == "keywords":
+        return bool(trade.keywords(product, language))
+    if code == "packing_unit":
+        return facts.packing_unit_count > 0
+    if code == "reach":
+        # "no data" records that the supplier declared nothing: a receiver still has no declaration
+        return trade.trade_value(product, "reach_status") in (ReachStatus.FREE, ReachStatus.CONTAINS)
+    return None
+
+
 def _field_present(product, code: str, language: str, facts: ProductFacts, currency: str) -> bool:
     if code in ("name", "short_description", "long_description"):
         return bool(localized_text(product, code, language))
@@ -110,6 +161,9 @@ def _field_present(product, code: str, language: str, facts: ProductFacts, curre
         return currency in facts.price_currencies
     if code == "etim_class":
         return bool(product.family.etim_class_code)
+    present = _trade_present(product, code, language, facts)
+    if present is not None:
+        return present
     raise ValueError(f"unknown completeness field {code!r}")
 
 

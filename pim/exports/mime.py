@@ -33,10 +33,13 @@ BMECAT12_PURPOSES = {"thumbnail", "normal", "detail", "data_sheet", "logo", "oth
 
 # ETIM guideline (EDXF) MIME codes per asset kind (``MimeEntry.kind``). The schema lists the
 # codes only (MD01-MD65 without MD36, MD99); their meanings are in the ETIM BMEcat guideline's
-# code list (the document, not in ../shared/standards):
-# MD01 product picture, MD09 certificate, MD12 dimensioned drawing, MD14 instructions for
-# use, MD22 product data sheet, MD37 3D / BIM object, MD52 declaration of conformity (CE).
-# A 2D CAD drawing of a component is its dimensioned drawing; software has no code: MD99.
+# code list (the document, not in ../shared/standards). Checked against that list as public
+# ETIM xChange converters and receivers apply it, and against the official sample (its
+# supplier logo is MD18, "Logo 4c", in that list):
+# MD01 product picture, MD03 safety data sheet, MD09 certificate, MD12 dimensioned drawing,
+# MD14 instructions for use, MD22 product data sheet, MD37 3D / BIM object, MD45 product
+# video (video links are not exported yet), MD52 declaration of conformity (CE). A 2D CAD
+# drawing of a component is its dimensioned drawing; software has no code of its own: MD99.
 ETIM_MIME_CODES = {
     "image": "MD01",
     "datasheet": "MD22",
@@ -46,6 +49,7 @@ ETIM_MIME_CODES = {
     "declaration": "MD52",
     "cad_2d": "MD12",
     "cad_3d": "MD37",
+    "video": "MD45",
 }
 # Without a known kind, the BMEcat purpose says enough for these.
 ETIM_PURPOSE_CODES = {

@@ -584,6 +584,7 @@ class ExportContext:
             category_count=len(record.category_ids),
             price_currencies=frozenset(p.currency for p in record.prices),
             asset_kinds=frozenset(entry.kind or entry.purpose for entry in record.mime),
+            packing_unit_count=len(record.packing_units),
         )
         return rules.evaluate(
             product, self.requirements_for(product.family_id), self.languages, facts, currency=self.currency

@@ -9,6 +9,10 @@ dates are relative to ``reference_date``, so the same seed, size, chunk size and
 date give the same catalog (article numbers, values, prices, relations); only database ids
 and timestamps of the insert differ.
 
+Trade and logistics data (:mod:`.trade`: origin, customs tariff number, weights, packing
+units…) are drawn from a second ``Random`` seeded from the same seed, so adding them left
+every other value of a seed's catalog as it was.
+
 Values go through :func:`pim.catalog.values.build_value_rows`, the path every writer of
 values uses, so demo values obey the same bounds, options and units as an editor's. Bulk
 inserts bypass ``Product.save()``, so ``article_number_key`` is set here, and Wagtail
@@ -39,6 +43,7 @@ from ..models import (
     Family,
     FamilyAttribute,
     Lifecycle,
+    PackingUnit,
     Product,
     ProductModel,
     ProductModelValue,
@@ -50,7 +55,7 @@ from ..models import (
 )
 from ..units import Measurement, round_significant
 from ..values import build_value_rows
-from . import texts
+from . import texts, trade
 from .company import prepare_families
 from .profiles import FEATURE_SPECS, PROFILES_BY_CLASS, FamilyProfile, _pack_content
 from .specs import (
@@ -149,6 +154,7 @@ class Pending:
     wants_successor: bool
     model: ProductModel | None = None
     model_live: bool = True
+    packing_units: list = field(default_factory=list)
 
     @property
     def visible(self) -> bool:
@@ -173,6 +179,7 @@ class Summary:
     product_values: int = 0
     model_values: int = 0
     prices: int = 0
+    packing_units: int = 0
     relations: int = 0
     categories: int = 0
     families: int = 0
@@ -234,6 +241,7 @@ class DemoCatalogGenerator:
         self.target = products
         self.seed = seed
         self.rng = Random(seed)
+        self.trade_rng = Random(f"{seed}-trade")
         self.chunk_size = max(1, chunk_size)
         self.today = reference_date or date.today()
         self.classes = list(classes or DEMO_ETIM_CLASSES)
@@ -462,6 +470,10 @@ class DemoCatalogGenerator:
             return
         self._series(plan, series, maker, categories, base_price, ctx, combos)
 
+    def _series_trade(self, plan, maker, ctx) -> dict:
+        profile = trade.TRADE_PROFILES.get(plan.profile.etim_class)
+        return trade.series_trade(profile, maker, ctx, self.trade_rng) if profile else {}
+
     def _redraw_until_made(self, plan, ctx):
         """A standalone product, too, must be a combination the series filter allows (no
         8-pin M8 connector)."""
@@ -637,7 +649,20 @@ class DemoCatalogGenerator:
         lifecycle = self._lifecycle()
         empty = DRAFT_EMPTY if lifecycle == "draft" else BASE_EMPTY
         rows, shown = self._rows(plan, plan.order, ctx, ProductValue, empty, never_empty=plan.key_codes)
-        self._add_product(plan, series, maker, categories, base_price, ctx, rows, shown, lifecycle, None, 0)
+        self._add_product(
+            plan,
+            series,
+            maker,
+            categories,
+            base_price,
+            ctx,
+            rows,
+            shown,
+            lifecycle,
+            None,
+            0,
+            series_trade=self._series_trade(plan, maker, ctx),
+        )
 
     def _series(self, plan, series, maker, categories, base_price, ctx, combos):
         profile = plan.profile
@@ -664,6 +689,9 @@ class DemoCatalogGenerator:
             first_published_at=published[0],
             last_published_at=published[1],
         )
+        series_trade = self._series_trade(plan, maker, ctx)
+        for name, value in series_trade.items():
+            setattr(model, name, value)
         self._pending_models.append(
             PendingModel(model, model_rows, categories, [plan.attributes[c] for c in plan.axes])
         )
@@ -690,6 +718,7 @@ class DemoCatalogGenerator:
                 model,
                 rank / max(len(combos) - 1, 1),
                 model_live=live,
+                series_trade=series_trade,
             )
             self.summary.variants += 1
 
@@ -727,6 +756,7 @@ class DemoCatalogGenerator:
         model,
         position,
         model_live=True,
+        series_trade=None,
     ):
         profile = plan.profile
         rng = self.rng
@@ -771,7 +801,9 @@ class DemoCatalogGenerator:
             )
         self._commercial(product, profile, ctx, base_price)
         # Larger sizes of a series cost more: up to 2.5 times the smallest.
-        prices = self._prices(product, base_price * (1 + 1.5 * position))
+        amount = base_price * (1 + 1.5 * position)
+        prices = self._prices(product, amount)
+        packing_units = self._logistics(product, profile, ctx, amount, series_trade or {}, model)
         fit = None
         if profile.fit is not None:
             try:
@@ -789,9 +821,31 @@ class DemoCatalogGenerator:
                 state == Lifecycle.DISCONTINUED,
                 model,
                 model_live,
+                packing_units,
             )
         )
         self._generated += 1
+
+    def _logistics(self, product, profile, ctx, amount, series_trade, model) -> list:
+        """Set the product's trade fields (its series' on a standalone product; its own
+        tariff number where its size changes it) and weights; return its packing units."""
+        trade_profile = trade.TRADE_PROFILES.get(profile.etim_class)
+        if trade_profile is None:
+            return []
+        if model is None:
+            for name, value in series_trade.items():
+                setattr(product, name, value)
+        else:
+            own_tariff = trade.tariff_number(trade_profile, ctx)
+            if own_tariff != series_trade.get("customs_tariff_number"):
+                product.customs_tariff_number = own_tariff  # e.g. a motor above 7.5 kW
+        low, high = profile.price
+        # where the price lies in the class's range (the largest size costs up to 2.5 × high)
+        size = math.log(max(amount, low) / low) / math.log(2.5 * high / low)
+        result = trade.logistics(trade_profile, ctx, product, size, self.trade_rng)
+        product.net_weight, product.gross_weight = result.net_weight, result.gross_weight
+        product.length, product.width, product.height = result.dimensions
+        return result.packing_units
 
     def _unique_article(self, article: str) -> str:
         candidate, suffix = article, 0
@@ -907,7 +961,7 @@ class DemoCatalogGenerator:
             products.append(pending.product)
         Product.objects.bulk_create(products)
 
-        values, product_categories, prices = [], [], []
+        values, product_categories, prices, packing_units = [], [], [], []
         product_category_field = Product._meta.get_field("categories")
         for pending in self._pending:
             pk = pending.product.pk
@@ -920,9 +974,13 @@ class DemoCatalogGenerator:
             for price in pending.prices:
                 price.product_id = pk
                 prices.append(price)
+            for unit in pending.packing_units:
+                unit.product_id = pk
+                packing_units.append(unit)
         ProductValue.objects.bulk_create(values)
         product_category_field.remote_field.through.objects.bulk_create(product_categories)
         ProductPrice.objects.bulk_create(prices)
+        PackingUnit.objects.bulk_create(packing_units)
 
         relations = self._link()
         ProductRelation.objects.bulk_create(relations)
@@ -932,6 +990,7 @@ class DemoCatalogGenerator:
         summary.product_values += len(values)
         summary.model_values += len(model_values)
         summary.prices += len(prices)
+        summary.packing_units += len(packing_units)
         summary.relations += len(relations)
         for pending in self._pending:
             summary.lifecycles[pending.product.lifecycle] += 1

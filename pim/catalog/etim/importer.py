@@ -10,11 +10,13 @@ Mapping:
 - **Feature** (``EF…``) → :class:`Attribute` with ``code`` = ``etim_code`` = the feature code and
   the type: Alphanumeric → enumeration, Logical → yes/no, Numeric → number, Range → range
   (an enumeration an editor made multi-valued stays so).
-  A number or range attribute gets the quantity and display unit of the unit of its first
-  use in the file (over all classes, so the result does not depend on the selection). An
-  attribute that already has a quantity keeps it (stored values are canonical in it) and
-  its display unit if that is of the quantity; else the display unit becomes the first
-  unit ETIM gives the feature in that quantity.
+  A number or range attribute gets the quantity most classes give it a unit of (over all
+  classes, so the result does not depend on the selection; a tie goes to the first use in
+  the file) and as display unit the first unit ETIM gives the feature in that quantity:
+  "power consumption" (EF000346) is VA in the file's first class but W or kW in most, and
+  taking the first use made every class's watts a unit conflict. An attribute that already
+  has a quantity keeps it (stored values are canonical in it) and its display unit if that
+  is of the quantity.
 - **Value** (``EV…``) → :class:`AttributeOption` of each alphanumeric attribute whose class
   value lists name it (``code`` = ``etim_code`` = the value code), ordered by its position in
   the first list that names it.
@@ -38,6 +40,7 @@ and validated completely before the first write).
 
 import logging
 import sys
+from collections import Counter
 from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -197,6 +200,8 @@ class EtimModel:
     classes: list[EtimClass] = field(default_factory=list)
     # feature → the units classes give it, distinct, in file order (all live classes)
     feature_units: dict[str, list[str]] = field(default_factory=dict)
+    # feature → unit → how many live classes give the feature that unit
+    feature_unit_classes: dict[str, Counter] = field(default_factory=dict)
     # (feature, value) → order number in the first class list naming it (all live classes)
     value_order: dict[tuple[str, str], int] = field(default_factory=dict)
     deleted_classes_skipped: int = 0
@@ -275,6 +280,8 @@ def load_model(
                         units = model.feature_units.setdefault(feature.feature_code, [])
                         if feature.unit_code not in units:
                             units.append(feature.unit_code)
+                        uses = model.feature_unit_classes.setdefault(feature.feature_code, Counter())
+                        uses[feature.unit_code] += 1
                     for value in feature.values:
                         model.value_order.setdefault((feature.feature_code, value.code), value.order)
                 if selected:
@@ -370,6 +377,7 @@ class _Writer:
         self.release_label = model.release
         self.quantity_codes: dict[int, str] = {}
         self.unit_quantity: dict[int, int] = {}
+        self.usual_units: dict[str, str] = {}  # feature → ETIM unit of its usual quantity
 
     def write(self) -> None:
         self.units = self._write_units()
@@ -396,15 +404,40 @@ class _Writer:
                 if self._is_numeric(feature.feature_code):
                     if feature.unit_code:
                         needed.add(feature.unit_code)
-                    units = self.model.feature_units.get(feature.feature_code)
-                    if units:
-                        needed.add(units[0])
+                    usual = self.usual_units.get(feature.feature_code)
+                    if usual:
+                        needed.add(usual)
         return [code for code in self.model.units if code in needed]
+
+    def _usual_units(self, decisions: dict) -> dict[str, str]:
+        """Feature → the first unit (in file order) of the quantity most classes give it a
+        unit of; ``decisions`` (ETIM unit → catalog unit or plan) give each unit's quantity."""
+
+        def quantity_of(unit_code: str) -> str:
+            decision = decisions[unit_code]
+            return decision.unit.quantity.code if decision.unit is not None else decision.quantity.code
+
+        usual = {}
+        for feature_code, units in self.model.feature_units.items():
+            uses = self.model.feature_unit_classes.get(feature_code, Counter())
+            classes_by_quantity: Counter = Counter()
+            for unit_code in units:
+                if unit_code in decisions:
+                    classes_by_quantity[quantity_of(unit_code)] += uses[unit_code]
+            if not classes_by_quantity:
+                continue
+            # max() keeps the first of equals: a tie goes to the quantity used first
+            quantity = max(classes_by_quantity, key=classes_by_quantity.__getitem__)
+            usual[feature_code] = next(
+                code for code in units if code in decisions and quantity_of(code) == quantity
+            )
+        return usual
 
     def _write_units(self) -> dict[str, Unit]:
         units = list(Unit.objects.select_related("quantity"))
         quantities = {quantity.code: quantity for quantity in Quantity.objects.all()}
         decisions = UnitMapper(units, quantities.values()).decide(list(self.model.units.values()))
+        self.usual_units = self._usual_units(decisions)
         result: dict[str, Unit] = {}
         linked, new = [], []
         touched_quantities = set()
@@ -536,7 +569,8 @@ class _Writer:
             units = [
                 self.units[unit] for unit in self.model.feature_units.get(code, ()) if unit in self.units
             ]
-            quantity_id = attribute.quantity_id or (units[0].quantity_id if units else None)
+            usual = self.units.get(self.usual_units.get(code))
+            quantity_id = attribute.quantity_id or (usual.quantity_id if usual else None)
             display_unit_id = attribute.display_unit_id
             if display_unit_id is None or self.unit_quantity.get(display_unit_id) != quantity_id:
                 # the first unit ETIM gives the feature in that quantity (among those imported)
