@@ -106,6 +106,7 @@ class ChannelViewSet(SnippetViewSet):
                 [
                     FieldRowPanel([FieldPanel("csv_delimiter"), FieldPanel("csv_bom")]),
                     FieldRowPanel([FieldPanel("number_format"), FieldPanel("unit_placement")]),
+                    FieldPanel("tabular_layout"),
                 ],
                 heading=gettext_lazy("CSV and Excel"),
             ),

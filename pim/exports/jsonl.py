@@ -6,6 +6,18 @@ by code (with their ETIM code), texts per language. Assets carry absolute URLs (
 sources are prefixed with the channel's media base URL). Delta feeds carry an ``action``
 (new, update, delete); a deletion line has only ``action`` and ``article_number``.
 
+Prices: every price row of the channel's currency that is valid today or later (all tiers,
+every current and future validity period), each with its type, from-quantity and validity.
+
+Trade and logistics data (:mod:`pim.catalog.trade`): ``trade`` has every trade field by its
+name with the stored codes (``country_of_origin`` ISO 3166 alpha-2, ``reach_status`` ``free``…,
+``ce_marking`` true/false), inherited from the series where the product has none, ``null``
+where nothing is known; ``keywords`` are lists per language. ``logistics`` has the article's
+weights in kg and outer dimensions in mm (``net_weight_kg``, ``length_mm``…) and the volume
+computed from them (``volume_m3``); ``packing_units`` lists the trade packages in the
+editor's order (packaging code, order units per package, GTIN, gross weight, dimensions,
+whether it may be opened).
+
 Numbers: every number is a JSON number (measurements, quantities and money alike; no decimal
 strings), the shortest decimal that stands for the stored value, whole values as integers
 (``1600000``, not ``1600000.0``):
@@ -27,6 +39,7 @@ import json
 from decimal import Decimal
 from urllib.parse import urljoin
 
+from pim.catalog import trade
 from pim.catalog.models import AttributeType
 from pim.catalog.units import round_significant
 
@@ -43,6 +56,12 @@ def json_number(value):
         return None
     number = float(value) if isinstance(value, Decimal) else round_significant(float(value))
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def _plain(value):
+    """A stored trade value as JSON: '' is unknown (null), a country its ISO code."""
+    value = getattr(value, "code", value)  # a django-countries Country, if one is passed
+    return None if value == "" else value
 
 
 class JsonLinesWriter(BaseWriter):
@@ -95,6 +114,47 @@ class JsonLinesWriter(BaseWriter):
             data["etim"] = attribute.etim_code
         return data
 
+    def trade_fields(self, record: ExportRecord) -> dict:
+        data = {}
+        for name in trade.INHERITED_FIELDS:
+            if name == "keywords":
+                keywords = {language: record.keywords(language) for language in self.context.languages}
+                data[name] = {language: words for language, words in keywords.items() if words}
+            elif name == "delivery_time_days":
+                data[name] = json_number(record.trade.get(name))
+            else:
+                data[name] = _plain(record.trade.get(name))
+        return data
+
+    @staticmethod
+    def logistics(product) -> dict:
+        volume = trade.volume_m3(product.length, product.width, product.height)
+        return {
+            "net_weight_kg": json_number(product.net_weight),
+            "gross_weight_kg": json_number(product.gross_weight),
+            "length_mm": json_number(product.length),
+            "width_mm": json_number(product.width),
+            "height_mm": json_number(product.height),
+            # a derived measurement: rounded like every converted value, not an exact decimal
+            "volume_m3": json_number(float(volume)) if volume is not None else None,
+        }
+
+    @staticmethod
+    def packing_units(record: ExportRecord) -> list:
+        return [
+            {
+                "code": unit.code,
+                "quantity": json_number(unit.quantity),
+                "gtin": unit.gtin or None,
+                "gross_weight_kg": json_number(unit.gross_weight),
+                "length_mm": json_number(unit.length),
+                "width_mm": json_number(unit.width),
+                "height_mm": json_number(unit.height),
+                "package_break": unit.package_break,
+            }
+            for unit in record.packing_units
+        ]
+
     def asset_url(self, source: str) -> str:
         if "://" in source or not self.channel.media_base_url:
             return source
@@ -145,6 +205,9 @@ class JsonLinesWriter(BaseWriter):
                     }
                     for price in record.prices
                 ],
+                "trade": self.trade_fields(record),
+                "logistics": self.logistics(product),
+                "packing_units": self.packing_units(record),
                 "values": {feature.name: self.value(feature) for feature in self.context.features(record)},
                 "references": [
                     {

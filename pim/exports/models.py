@@ -44,6 +44,13 @@ class UnitPlacement(models.TextChoices):
     COLUMN = "column", _("Separate unit column")
 
 
+class TabularLayout(models.TextChoices):
+    """How CSV and Excel files of a channel are laid out (see :mod:`pim.exports.tabular`)."""
+
+    MACHINE = "machine", _("Machine-readable (codes; for integrations and the import)")
+    PRICE_LIST = "price_list", _("Readable price list (labels; one row per price)")
+
+
 class Schedule(models.TextChoices):
     OFF = "off", _("Not scheduled")
     HOURLY = "hourly", _("Every hour")
@@ -180,6 +187,18 @@ class Channel(ClusterableModel):
     )
     unit_placement = models.CharField(
         _("units"), max_length=10, choices=UnitPlacement.choices, default=UnitPlacement.HEADER
+    )
+    tabular_layout = models.CharField(
+        _("layout"),
+        max_length=12,
+        choices=TabularLayout.choices,
+        default=TabularLayout.MACHINE,
+        help_text=_(
+            "Machine-readable: one row per product, field and attribute codes as headers, option "
+            "codes as values; stable for integrations and what the import reads back. Readable price "
+            "list: for buyers comparing suppliers; headers and options as labels in the channel's "
+            "first language, units in the headers, one row per price tier and validity period."
+        ),
     )
 
     # -- delivery

@@ -139,6 +139,7 @@ def test_channel_can_be_created_in_the_admin(admin, catalog):
         "csv_bom": "on",
         "number_format": "plain",
         "unit_placement": "header",
+        "tabular_layout": "machine",
         "channel_attributes-TOTAL_FORMS": "1",
         "channel_attributes-INITIAL_FORMS": "0",
         "channel_attributes-MIN_NUM_FORMS": "0",

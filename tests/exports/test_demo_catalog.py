@@ -32,6 +32,7 @@ def test_demo_catalog_exports_in_every_format_and_language(export_root):
         "demo-csv",
         "demo-xlsx",
         "demo-jsonl",
+        "demo-price-list",
     }
     exportable = set(
         Product.objects.publicly_visible()
