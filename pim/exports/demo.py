@@ -33,6 +33,14 @@ DEMO_REQUIREMENTS = [
     (RequirementKind.FIELD, "category"),
     (RequirementKind.FIELD, "etim_class"),
     (RequirementKind.ASSET, "image"),
+    # what shops and ERPs rank highest (the demo fills them; a series' values count)
+    (RequirementKind.FIELD, "net_weight"),
+    (RequirementKind.FIELD, "gross_weight"),
+    (RequirementKind.FIELD, "dimensions"),
+    (RequirementKind.FIELD, "country_of_origin"),
+    (RequirementKind.FIELD, "customs_tariff_number"),
+    (RequirementKind.FIELD, "brand"),
+    (RequirementKind.FIELD, "keywords"),
 ]
 
 
