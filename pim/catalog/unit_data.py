@@ -369,8 +369,8 @@ PACKAGING_UNITS = [
     ("PR", "pair", "Paar"),
     ("SET", "set", "Satz"),
     ("PK", "pack", "Packung"),
-    ("BX", "box", "Karton"),
-    ("CT", "carton", "Kiste"),
+    ("BX", "box", "Schachtel"),
+    ("CT", "carton", "Karton"),
     ("RO", "roll", "Rolle"),
     ("KT", "kit", "Bausatz"),
 ]
