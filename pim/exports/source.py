@@ -24,9 +24,11 @@ from pim.catalog.models import (
     AttributeOption,
     AttributeType,
     Category,
+    Family,
     Lifecycle,
     PackingUnit,
     Product,
+    ProductModel,
     ProductModelValue,
     ProductPrice,
     ProductRelation,
@@ -305,6 +307,10 @@ class ExportContext:
             for row in channel.channel_attributes.order_by("sort_order", "pk")
         ]
         self._categories = None
+        # Families and series by id, loaded as met: a batch's products share a few, and a
+        # model instance per product (select_related) was a tenth of an export's time.
+        self._families: dict[int, Family] = {}
+        self._series: dict[int, ProductModel] = {}
         self.requirements = self._load_requirements()
         self.needs_completeness = channel.min_completeness > 0
 
@@ -484,13 +490,25 @@ class ExportContext:
             if row.unit_id:
                 row.unit = self._units[row.unit_id]
 
+    def _attach_owners(self, products) -> None:
+        """Give each product its family and series from the run's lookup tables."""
+        missing = {p.family_id for p in products} - self._families.keys()
+        if missing:
+            self._families.update(Family.objects.in_bulk(missing))
+        missing = {p.product_model_id for p in products if p.product_model_id} - self._series.keys()
+        if missing:
+            self._series.update(ProductModel.objects.in_bulk(missing))
+        for product in products:
+            product.family = self._families[product.family_id]
+            if product.product_model_id:
+                product.product_model = self._series[product.product_model_id]
+
     def load(self, ids: list[int], *, action_for=None) -> list[ExportRecord]:
         """Records for the products ``ids`` (in id order) with a fixed number of queries.
         Values, prices and relations are read as plain rows, not model instances: that is
         most of the time an export takes otherwise."""
-        products = list(
-            Product.objects.filter(pk__in=ids).select_related("family", "product_model").order_by("pk")
-        )
+        products = list(Product.objects.filter(pk__in=ids).order_by("pk"))
+        self._attach_owners(products)
         own: dict[int, list] = {}
         for product_id, *values in (
             ProductValue.objects.filter(product_id__in=ids)
