@@ -179,6 +179,7 @@ INSTALLED_APPS = [
     "pim.exports",
     "django_countries",
     "pim.inquiries",
+    "pim.imports",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
