@@ -521,6 +521,16 @@ PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_FAI
 PIM_EXPORT_PULL_RETRY_AFTER_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_RETRY_AFTER_SECONDS", "15"))
 PIM_EXPORT_PULL_REUSE_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_REUSE_SECONDS", "300"))
 
+# --- imports (pim/imports) --------------------------------------------------------------
+# Files with at most this many rows (Excel, CSV) or products (BMEcat) are checked and imported
+# within the admin's request; larger ones by the task worker, the job page following its progress.
+PIM_IMPORT_INLINE_ROWS = int(os.environ.get("PIM_IMPORT_INLINE_ROWS", "2000"))
+# A running import renews its heartbeat with every batch; without one for this long its worker
+# is taken as dead and the job is marked failed (an all-or-nothing import wrote nothing).
+PIM_IMPORT_JOB_TIMEOUT_SECONDS = int(os.environ.get("PIM_IMPORT_JOB_TIMEOUT_SECONDS", "600"))
+# A queued import no worker started within this long is marked failed (its task was lost).
+PIM_IMPORT_QUEUED_TIMEOUT_SECONDS = int(os.environ.get("PIM_IMPORT_QUEUED_TIMEOUT_SECONDS", "86400"))
+
 # --- e-mail -----------------------------------------------------------------------------
 # PIM_EMAIL_URL says how mail leaves: empty or console:// prints it (development),
 # smtp://user:password@host:587 (STARTTLS), smtps://user:password@host:465 (TLS),

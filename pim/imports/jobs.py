@@ -44,9 +44,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from pim.assets.filenames import safe_filename
+from pim.assets.services import atomic_with_files
 from pim.exports.spreadsheets import csv_text
 
-from . import bmecat, committing, planning, tabular
+from . import bmecat, committing, media, planning, tabular
 from .models import ImportFinding, ImportJob, ImportStatus, SourceFormat
 from .records import ERROR, WARNING, Problem
 
@@ -72,15 +73,17 @@ class _Rollback(Exception):
 def inline_rows_limit() -> int:
     """Files with at most this many rows (``PIM_IMPORT_INLINE_ROWS``) are checked and imported
     in the admin's request; larger ones go to the task worker."""
-    return int(getattr(settings, "PIM_IMPORT_INLINE_ROWS", 2000))
+    return settings.PIM_IMPORT_INLINE_ROWS
 
 
 def job_timeout_seconds() -> int:
-    return int(getattr(settings, "PIM_IMPORT_JOB_TIMEOUT_SECONDS", 600))
+    """Seconds a running job may go without a heartbeat (``PIM_IMPORT_JOB_TIMEOUT_SECONDS``)."""
+    return settings.PIM_IMPORT_JOB_TIMEOUT_SECONDS
 
 
 def queued_timeout_seconds() -> int:
-    return int(getattr(settings, "PIM_IMPORT_QUEUED_TIMEOUT_SECONDS", 86400))
+    """Seconds a job may wait for a worker (``PIM_IMPORT_QUEUED_TIMEOUT_SECONDS``)."""
+    return settings.PIM_IMPORT_QUEUED_TIMEOUT_SECONDS
 
 
 def detect_format(name: str, head: bytes = b"") -> str:
@@ -301,6 +304,7 @@ class _JobRun:
         self.deferred = []  # changes with relations to products later in the file
         self.rejected: list[tuple] = []  # (IncomingProduct, [error Problem]) for the error file
         self.source = None
+        self.media = None  # the files of a BMEcat ZIP (media.MediaImport)
 
     # -- the pass ------------------------------------------------------------------------
 
@@ -352,6 +356,11 @@ class _JobRun:
     def _open(self, stack: contextlib.ExitStack):
         job = self.job
         source = _open_source(job, stack)
+        if job.source_format == SourceFormat.BMECAT:
+            # The first pass (catalog groups) reads the whole file: a break found there is a
+            # file error before anything is written, whichever way the commit goes.
+            source.categories  # noqa: B018
+            self.media = media.MediaImport(source, user=job.user)
         total = getattr(source, "total_rows", None)
         if total is not None:
             job.rows_total = total
@@ -361,6 +370,7 @@ class _JobRun:
     def _plan_all(self):
         for planned, size in self._planned_batches():
             for change in planned:
+                self._plan_media(change)
                 self._record(change)
             self._after_batch(size)
         if self.file_errors:  # found while reading, e.g. a broken XML element
@@ -372,16 +382,20 @@ class _JobRun:
         job = self.job
         failure = ""
         try:
-            with transaction.atomic():
+            # With the files: asset files stored for a BMEcat ZIP leave storage on rollback.
+            with atomic_with_files():
                 if job.source_format == SourceFormat.BMECAT:
                     bmecat.apply_categories(self.source)
                 for planned, size in self._planned_batches():
                     for change in planned:
+                        links = self._plan_media(change)
                         self._record(change)
                         if self.counts["invalid"] or self.file_errors:
                             continue  # counting the errors of the whole file, writing nothing
+                        product = change.product
                         if change.action in ("create", "update"):
-                            self._apply_or_raise(change)
+                            product = self._apply_or_raise(change)
+                        self._apply_media(links, product)
                         self._defer(change)
                     self._after_batch(size)
                 if self.counts["invalid"] or self.file_errors:
@@ -418,10 +432,12 @@ class _JobRun:
         for planned, size in self._planned_batches():
             with transaction.atomic():
                 for change in planned:
+                    links = self._plan_media(change)
+                    product = change.product
                     if change.action in ("create", "update") and not _errors(change):
                         try:
-                            with transaction.atomic():
-                                committing.apply(change, user=job.user, publish=job.publish)
+                            with atomic_with_files():
+                                product = committing.apply(change, user=job.user, publish=job.publish)
                         except Exception as exc:  # the catalog refused it: reject this row only
                             logger.info("import job %s: %s refused: %s", job.pk, change.incoming.number, exc)
                             change.problems.append(
@@ -433,6 +449,8 @@ class _JobRun:
                             )
                             change.action = "invalid"
                     self._record(change)
+                    if change.action != "invalid" and not _errors(change):
+                        self._apply_media(links, product)
                     self._defer(change)
             self._after_batch(size)
         self._link_deferred_relations()
@@ -450,7 +468,7 @@ class _JobRun:
 
     def _apply_or_raise(self, change, write=None):
         try:
-            (write or committing.apply)(change, user=self.job.user, publish=self.job.publish)
+            return (write or committing.apply)(change, user=self.job.user, publish=self.job.publish)
         except Exception as exc:  # any refusal ends the all-or-nothing import
             raise _ApplyFailed(change, _refusal(exc)) from exc
 
@@ -490,6 +508,35 @@ class _JobRun:
         planner = planning.Planner(user=self.job.user, mapping=self.job.mapping)
         for batch in _batches(self.source, BATCH):
             yield planner.plan_batch(batch), len(batch)
+        # Relations to articles that never came, and the references of a plain BMEcat XML.
+        for problem in [*planner.finish(), *(self.media.finish() if self.media else [])]:
+            self.findings.problem(problem)
+            self.warnings += problem.severity == WARNING
+
+    def _plan_media(self, change) -> list:
+        """The files of a BMEcat ZIP ``change`` names that would be linked (they join the
+        product's diff); the others are warnings at their reference."""
+        if self.media is None or not change.incoming.media or change.action == "invalid" or _errors(change):
+            return []
+        links, rows, problems = self.media.plan(change)
+        if rows and change.action == "unchanged":
+            # Only files are new: the product stays unchanged (no revision), its diff shows them.
+            self.findings.add(
+                ImportFinding.Kind.UPDATE,
+                article_number=change.incoming.number,
+                location=change.incoming.location,
+                changes=rows,
+            )
+        else:
+            change.changes = [*change.changes, *rows]
+        change.problems = [*change.problems, *problems]
+        return links
+
+    def _apply_media(self, links, product):
+        if links and product is not None:
+            for problem in self.media.apply(links, product):
+                self.findings.problem(problem)
+                self.warnings += 1
 
     # -- bookkeeping -----------------------------------------------------------------------
 
@@ -552,13 +599,7 @@ class _JobRun:
         with tempfile.TemporaryFile() as stream:
             if job.source_format == SourceFormat.TABULAR:
                 # The source knows the encoding and delimiter it read, so the fixed file reads alike.
-                if hasattr(self.source, "write_error_file"):
-                    written = self.source.write_error_file(stream, self.rejected)
-                else:
-                    written = tabular.write_error_file(
-                        stream, list(self.source.headers), self.rejected, name=job.original_name
-                    )
-                extension = written if written in ("xlsx", "csv") else "csv"
+                extension = self.source.write_error_file(stream, self.rejected)
             else:
                 extension = "csv"
                 write_product_error_list(stream, self.rejected)

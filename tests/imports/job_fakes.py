@@ -79,6 +79,10 @@ class FakeSource:
                 )
             yield item
 
+    def write_error_file(self, stream, rejected):
+        write_error_file(stream, self.headers, rejected, name=self.name)
+        return "csv"
+
     def close(self):
         self.closed = True
 
@@ -138,6 +142,9 @@ class FakePlanner:
                     FakeChange(item, "unchanged", product, problems=problems, deferred_relations=deferred)
                 )
         return planned
+
+    def finish(self):
+        return []
 
 
 class FakeCommitter:

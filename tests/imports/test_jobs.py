@@ -10,10 +10,13 @@ from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from pim.catalog.models import Product
+from pim.catalog.models import Category, Product
+from pim.exports.models import ExportFormat
 from pim.imports import jobs
 from pim.imports.models import ImportFinding, ImportJob, ImportStatus, SourceFormat
 from pim.imports.records import IncomingProduct, Location, Problem, Raw
+from tests.exports.conftest import build_catalog, make_channel
+from tests.exports.test_bmecat2005 import export
 from tests.factories import make_product, make_valve_family
 from tests.imports import job_fakes
 
@@ -307,3 +310,104 @@ def test_all_or_nothing_rolls_back_a_real_transaction_and_keeps_the_findings(mon
     assert job.status == ImportStatus.FAILED
     assert job.findings.filter(kind=ImportFinding.Kind.ERROR).count() == 1
     assert job.findings.filter(kind__in=["create", "update"]).count() == 2  # what would have changed
+
+
+# -- the real reader and planner: what the runner must do with them -------------------------------
+
+
+def make_real_job(data: bytes, name: str, **options) -> ImportJob:
+    job = ImportJob(original_name=name, source_format=SourceFormat.TABULAR, **options)
+    job.file.save(name, ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def test_a_file_level_error_blocks_also_a_commit_that_skips_invalid_rows(family):
+    data = b"article_number;family;name (en);max_pressure [bra]\nKH-9;valves;Valve;16\n"
+    job = make_real_job(data, "products.csv", skip_invalid=True)
+
+    jobs.run_job(job, commit=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "Nothing was imported" in job.message and "bra" in job.message
+    assert not Product.objects.exists()
+    error = job.findings.get(kind=ImportFinding.Kind.ERROR)
+    assert (error.row, error.column) == (1, "max_pressure [bra]")
+
+
+def test_the_error_file_is_written_in_the_encoding_and_delimiter_the_file_was_read_in(family):
+    data = (
+        "article_number;family;name (en);max_pressure [bar]\r\n"
+        "KH-1;valves;Ball valve;16\r\n"
+        "KH-2;valves;Kugelhahn für Wasser;sixteen\r\n"
+    ).encode("cp1252")
+    job = make_real_job(data, "lieferant.csv", skip_invalid=True)
+
+    jobs.run_job(job, commit=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED, job.message
+    assert list(Product.objects.values_list("article_number", flat=True)) == ["KH-1"]
+    assert job.error_file.name.endswith(".csv")
+    with job.error_file.open("rb") as handle:
+        text = handle.read().decode("cp1252")  # not UTF-8: as the supplier's Excel wrote it
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0] == ["article_number", "family", "name (en)", "max_pressure [bar]", "error"]
+    assert rows[1][:4] == ["KH-2", "valves", "Kugelhahn für Wasser", "sixteen"]
+    assert "max_pressure" in rows[1][4]
+
+
+def test_warnings_of_the_planner_at_the_end_of_the_file_are_stored(fakes, monkeypatch):
+    warning = Problem(
+        "“KH-404” (accessory) is neither in the catalog nor in the file; the relation was not linked.",
+        Location(row=2, column="accessory"),
+        severity="warning",
+        value="KH-404",
+        article_number="KH-1",
+    )
+    monkeypatch.setattr(job_fakes.FakePlanner, "finish", lambda self: [warning])
+    job = make_job([["KH-1", "Valve", ""]])
+
+    jobs.run_job(job, commit=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED, job.message
+    assert job.warning_count == 1
+    stored = job.findings.get(kind=ImportFinding.Kind.WARNING)
+    assert (stored.article_number, stored.row, stored.value) == ("KH-1", 2, "KH-404")
+
+
+def test_the_import_settings_are_read_from_the_settings(settings):
+    settings.PIM_IMPORT_INLINE_ROWS = 7
+    settings.PIM_IMPORT_JOB_TIMEOUT_SECONDS = 11
+    settings.PIM_IMPORT_QUEUED_TIMEOUT_SECONDS = 13
+    assert (jobs.inline_rows_limit(), jobs.job_timeout_seconds(), jobs.queued_timeout_seconds()) == (
+        7,
+        11,
+        13,
+    )
+
+
+def test_a_bmecat_file_that_breaks_after_its_products_writes_not_even_its_groups(settings, tmp_path):
+    """The catalog groups are read in a first pass over the whole file: a break anywhere is a
+    file error before anything is written, also when invalid products would be skipped."""
+    settings.PIM_EXPORT_ROOT = tmp_path / "exports"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    build_catalog()
+    run = export(make_channel(ExportFormat.BMECAT_2005, code="bme"))
+    xml = run.file_path().read_bytes()
+    assert b"CATALOG_STRUCTURE" in xml
+    Product.objects.all().delete()
+    Category.objects.filter(parent__isnull=False).delete()  # children first: parents are protected
+    Category.objects.all().delete()
+    job = ImportJob(original_name="supplier.xml", source_format=SourceFormat.BMECAT, skip_invalid=True)
+    job.file.save("supplier.xml", ContentFile(xml[: len(xml) - 200]), save=False)
+    job.save()
+
+    jobs.run_job(job, commit=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.FAILED
+    assert "not well-formed" in job.message and "Nothing was imported" in job.message
+    assert not Category.objects.exists() and not Product.objects.exists()
