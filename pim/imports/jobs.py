@@ -476,7 +476,7 @@ class _JobRun:
         """Keep a change whose relations point to products later in the file: they are linked
         once the whole file is written (only these changes are kept, not the file)."""
         if change.deferred_relations and change.action != "invalid" and not _errors(change):
-            self.deferred.append(change)
+            self.deferred.append(change.for_deferred_linking())
 
     def _link_deferred_relations(self):
         """Skip-invalid: link each product's late relations in a savepoint of its own; a refusal

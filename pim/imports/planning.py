@@ -166,6 +166,21 @@ class PlannedChange:
     def errors(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.severity == ERROR]
 
+    def for_deferred_linking(self) -> "PlannedChange":
+        """What linking the relations to later rows needs of this change (the committer keeps
+        it until the whole file is written): its article number, place, action and the
+        deferred relations, without the row's cells and values, which would make memory
+        grow with the file."""
+        incoming = IncomingProduct(
+            article_number=self.incoming.article_number, location=self.incoming.location
+        )
+        return PlannedChange(
+            incoming=incoming,
+            action=self.action,
+            family=self.family,
+            deferred_relations=self.deferred_relations,
+        )
+
 
 def _blank(value) -> bool:
     """Nothing in the cell (a range or a localized text: nothing in any part)."""
@@ -455,6 +470,9 @@ class Planner:
         return self._family_attributes[family.pk]
 
     def _load_models(self, codes) -> None:
+        # Only the batch's series are kept (with their values and categories): a cache of
+        # every series met would grow with the file.
+        self._models = {code: self._models[code] for code in codes if code in self._models}
         missing = [code for code in codes if code not in self._models]
         if not missing:
             return

@@ -575,6 +575,11 @@ class _RowReader:
     def _attribute(self, record, target: Target, value, location, values, ranges, texts) -> None:
         info = self.plan.attributes[target.name]
         code = info.code
+        if value is None and not target.part and not info.is_localized_text:
+            # Most attribute cells of a row are empty (the columns of other families): the
+            # empty value is all the row says, without the conversions below.
+            record.values[code] = Raw(None, location, self._unit(values, f"attribute:{code}", target.unit))
+            return
         if info.has_options and isinstance(value, str):
             value = self._option_codes(code, value)
         elif info.has_options and value is not None:

@@ -91,10 +91,35 @@ def test_a_new_product_arrives_as_a_draft_with_a_first_revision_by_the_user(cata
     assert [c.code for c in product.categories.all()] == ["ball-valves"]
     [revision] = product.revisions.all()
     assert revision.user == user
+    # The rows are written in bulk; the revision holds them with their stored ids.
+    draft = revision.as_object()
+    assert sorted((r.pk, r.attribute.code) for r in draft.values.all()) == sorted(
+        (r.pk, r.attribute.code) for r in product.values.all()
+    )
+    assert [(p.pk, p.amount) for p in draft.prices.all()] == [(p.pk, p.amount) for p in product.prices.all()]
+    assert [c.code for c in draft.categories.all()] == ["ball-valves"]
     assert ModelLogEntry.objects.filter(
         object_id=str(product.pk), action="wagtail.create", user=user
     ).exists()
     assert events == []  # a draft is not public: no change event
+
+
+def test_a_new_product_imported_with_publish_is_live_with_its_rows_and_fires_the_event(catalog, user, events):
+    item = _item(
+        "NEW-2",
+        fields={"family": "valves"},
+        names={"en": "Published valve"},
+        values={"max_pressure": "16 bar"},
+        prices={"net_list": "12.50"},
+    )
+    product = apply(_plan_one(item), user=user, publish=True)
+
+    product = Product.objects.get(pk=product.pk)
+    assert product.live and not product.has_unpublished_changes
+    assert product.values.get(attribute__code="max_pressure").number == pytest.approx(16e5)
+    assert [p.amount for p in product.prices.all()] == [Decimal("12.5000")]
+    assert product.values.count() == 1 and product.prices.count() == 1  # published once, not twice
+    assert ("published", [product.pk]) in events
 
 
 def test_a_change_to_a_published_product_is_a_draft_revision_and_the_live_row_stays(catalog, user, events):
@@ -211,6 +236,13 @@ def test_relations_to_articles_later_in_the_file_are_linked_in_a_second_pass(cat
         "NEW-B",
     ]
     assert new_a.revisions.count() == 2
+    second = new_a.revisions.order_by("-pk").first()
+    assert second.user == user
+    assert sorted(r.target.article_number for r in second.as_object().relations.all()) == ["KH-100", "NEW-B"]
+    assert ModelLogEntry.objects.filter(object_id=str(new_a.pk), action="wagtail.edit", user=user).exists()
+    # Nothing is linked twice when the pass runs again.
+    apply_deferred_relations(changes[0], user=user, publish=False)
+    assert ProductRelation.objects.filter(product=new_a).count() == 2
 
 
 def test_a_file_that_states_the_whole_price_list_replaces_it(catalog, user):
