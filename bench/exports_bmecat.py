@@ -7,18 +7,19 @@ Grows one database (SQLite in --var-dir unless DATABASE_URL is set) to each size
 bulk-inserted products (6 ETIM-coded values, a localized text, 2 prices, a category, trade and
 logistics data: weights, dimensions and 2 packing units of their own, brand, origin, customs
 tariff number, delivery time, keywords and declarations inherited from one of 20 series, a
-third of them with their own origin and delivery time), then exports the whole catalog through the production path (``run_export``: batched reads,
-checks, ``lxml.etree.xmlfile`` streaming, temporary file, atomic publish) in a fresh process,
+third of them with their own origin and delivery time), then exports the whole catalog
+through the production path (``run_export``: batched reads, checks, streamed XML writing,
+temporary file, atomic publish) in a fresh process,
 and — up to --tree-max products — the same document built as one in-memory lxml tree
 (same writer code, :class:`pim.exports.xml.TreeOut`) as the baseline. Each measurement runs
-in its own process so its peak RSS (``ru_maxrss``) is its own. Prints a markdown section.
+in its own process so its peak RSS (``VmHWM``, not ``ru_maxrss``: see ``bench/measuring.py``)
+is its own. Prints a markdown section.
 """
 
 import argparse
 import json
 import os
 import platform
-import resource
 import secrets
 import subprocess
 import sys
@@ -26,6 +27,8 @@ import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
+
+from measuring import peak_rss_mb  # bench/measuring.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -331,7 +334,7 @@ def measure(mode: str, output: str) -> dict:
         "mode": mode,
         "products": run.product_count,
         "seconds": seconds,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak_rss_mb": peak_rss_mb(),
         "file_mb": Path(output).stat().st_size / 1e6,
     }
 

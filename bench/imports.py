@@ -33,7 +33,6 @@ import mmap
 import os
 import platform
 import re
-import resource
 import secrets
 import shutil
 import sqlite3
@@ -43,6 +42,8 @@ import tempfile
 import time
 from html import unescape
 from pathlib import Path
+
+from measuring import peak_rss_mb  # bench/measuring.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -65,19 +66,6 @@ def setup_django(var_dir: str) -> None:
 
 def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory. ``VmHWM`` belongs to the process image since its
-    exec; ``ru_maxrss`` keeps the high-water mark of the forked copy of the parent (Linux
-    carries it across ``execve``), so every child would report at least the parent's size."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- data ----------------------------------------------------------------------------------------
