@@ -1147,11 +1147,21 @@ class _ProductPlan:
             }
             for p in existing
         ]
-        if sorted(map(key, old_rows), key=str) == sorted(map(key, rows), key=str):
+        # The file states the prices of its currencies (a channel exports one) from today on:
+        # rows in other currencies, and expired rows no export writes, are kept.
+        stated = {row["currency"] for row in rows} | {(price.currency or "").upper() for price in incoming}
+        today = self.planner.today
+        kept = [
+            row
+            for row in old_rows
+            if row["currency"] not in stated or (row["valid_to"] is not None and row["valid_to"] < today)
+        ]
+        replaced = [row for row in old_rows if not any(row is other for other in kept)]
+        if sorted(map(key, replaced), key=str) == sorted(map(key, rows), key=str):
             return
-        self.patch.prices = PricePlan(replace_all=True, rows=rows)
+        self.patch.prices = PricePlan(replace_all=True, rows=rows + kept)
         old_by, new_by = {}, {}
-        for target, source in ((old_by, old_rows), (new_by, rows)):
+        for target, source in ((old_by, replaced), (new_by, rows)):
             for row in source:
                 label = self._price_label(row["price_type"], row["currency"], row["min_quantity"])
                 target.setdefault(label, []).append(plain_decimal(Decimal(row["amount"])))
@@ -1304,10 +1314,28 @@ class _ProductPlan:
                     first,
                 )
                 continue
-            values.setdefault("package_break", False)
             units.append(values)
         old = list(self.product.packing_units.all()) if self.product is not None else []
         old_values = [{name: getattr(p, name) for name in PACKING_FIELDS} for p in old]
+        # A format that cannot state a field (BMEcat 2005 has no package GTIN, weight or
+        # dimensions) keeps it: fields the file leaves out come from the stored unit with the
+        # same package code and quantity.
+        unmatched = list(old_values)
+        for values in units:
+            match = next(
+                (
+                    row
+                    for row in unmatched
+                    if row["code"] == values["code"]
+                    and _same_field("quantity", row["quantity"], values["quantity"])
+                ),
+                None,
+            )
+            if match is not None:
+                unmatched.remove(match)
+                for name in PACKING_FIELDS:
+                    values.setdefault(name, match[name])
+            values.setdefault("package_break", False)
 
         def same(a, b):
             return all(_same_field(name, a.get(name), b.get(name)) for name in PACKING_FIELDS)

@@ -5,6 +5,7 @@ an edited file committed and read again changes nothing more."""
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 from wagtail.models import ModelLogEntry
 
 from pim.catalog.models import Lifecycle, Product, ProductPrice, ProductRelation
@@ -265,8 +266,13 @@ def test_a_file_that_states_the_whole_price_list_replaces_it(catalog, user):
     assert ("Net list price (EUR, from 10)", "", "9") in change.changes
     apply(change, user=user, publish=True)
     prices = Product.objects.get(article_number="KH-100").prices.order_by("min_quantity")
-    assert [(p.price_type, p.currency, p.amount, p.min_quantity) for p in prices] == [
+    today = timezone.localdate()
+    current_eur = [p for p in prices if p.currency == "EUR" and not (p.valid_to and p.valid_to < today)]
+    assert [(p.price_type, p.currency, p.amount, p.min_quantity) for p in current_eur] == [
         ("net_list", "EUR", Decimal("10.0000"), Decimal("1.000")),
         ("net_list", "EUR", Decimal("9.0000"), Decimal("10.000")),
     ]
+    # the file states EUR from today on: the USD price and the expired row stay
+    assert any(p.currency == "USD" for p in prices)
+    assert any(p.valid_to and p.valid_to < today for p in prices)
     assert _plan_one(bmecat_prices(("10", "1"), ("9", "10.0"))).action == UNCHANGED

@@ -367,3 +367,25 @@ def test_families_are_looked_up_once_per_file(catalog):
     with CaptureQueriesContext(connection) as queries:
         planner.plan_batch([_new("NEW-1", 2, fields={"family": "other"}, localized={"name": "X"})])
     assert not any('"catalog_family"' in q["sql"] and "WHERE" not in q["sql"] for q in queries)
+
+
+def test_our_bmecat_2005_file_imported_unchanged_changes_nothing(traded, export_root):
+    """BMEcat states the prices of the channel's currency only and packing units without GTIN,
+    weight or dimensions: the other currencies, the expired prices and the packages' other
+    fields stay (the whole-list rule replaces only what the file can state)."""
+    from pim.catalog.models import PackingUnit, ProductPrice
+    from pim.imports.bmecat import open_bmecat
+
+    full = Product.objects.get(article_number="KH-100")
+    assert ProductPrice.objects.filter(product=full).exclude(currency="EUR").exists()
+    assert PackingUnit.objects.filter(product=full).exclude(gtin="").exists()
+    run = export(make_channel(ExportFormat.BMECAT_2005, code="import-bmecat"))
+    source = open_bmecat(run.file_path())
+    try:
+        changes = Planner().plan_batch(list(source))
+    finally:
+        source.close()
+    assert changes
+    assert {c.article_number: (c.action, c.changes) for c in changes} == {
+        c.article_number: (UNCHANGED, []) for c in changes
+    }
