@@ -195,6 +195,62 @@ def test_bmecat_2005_reads_trade_logistics_keywords_groups_and_own_features(cata
     assert values(products["KH-300"].categories) == ["fittings"]
 
 
+def test_own_features_written_once_per_language_read_back_as_one_value_without_warnings(catalog):
+    # Without an ETIM code the body material goes into the catalog's own feature block too,
+    # with its option label in every language.
+    Attribute.objects.filter(code="body_material").update(etim_code="")
+    path = export(ExportFormat.BMECAT_2005)
+    text = path.read_text(encoding="utf-8")
+    assert '<FVALUE lang="eng">Lever included</FVALUE>' in text
+    assert '<FVALUE lang="deu">Messing</FVALUE>' in text
+
+    source, products = read_all(path)
+    full = products["KH-100"]
+
+    # A localizable text: one value with every language of the file.
+    assert full.values["note"].value == {"en": "Lever included", "de": "Mit Hebel"}
+    # A single-valued attribute: the label of the file's default language stands for all.
+    assert full.values["body_material"].value == "Brass"
+    messages = [str(problem.message) for problem in full.problems + source.problems]
+    assert not any("takes one value" in message for message in messages), messages
+    assert full.problems == []
+
+
+def test_fvalues_with_and_without_lang_fill_the_languages_of_a_localizable_text(db, tmp_path):
+    make_valve_family()
+    path = write(
+        tmp_path,
+        f"""
+        <BMECAT version="2005" xmlns="{NS_2005}">
+          <HEADER><CATALOG><LANGUAGE>deu</LANGUAGE><LANGUAGE default="true">deu</LANGUAGE>
+            <CATALOG_ID>c</CATALOG_ID><CATALOG_VERSION>1</CATALOG_VERSION></CATALOG></HEADER>
+          <T_NEW_CATALOG>
+            <PRODUCT>
+              <SUPPLIER_PID>N-1</SUPPLIER_PID>
+              <PRODUCT_DETAILS><DESCRIPTION_SHORT>Ventil</DESCRIPTION_SHORT></PRODUCT_DETAILS>
+              <PRODUCT_FEATURES>
+                <FEATURE><FNAME>note</FNAME>
+                  <FVALUE>Mit Hebel</FVALUE><FVALUE lang="eng">Lever included</FVALUE></FEATURE>
+                <FEATURE><FNAME>body_material</FNAME>
+                  <FVALUE>brass</FVALUE><FVALUE>ss316</FVALUE></FEATURE>
+              </PRODUCT_FEATURES>
+            </PRODUCT>
+          </T_NEW_CATALOG>
+        </BMECAT>
+        """,
+    )
+    _source, products = read_all(path)
+    product = products["N-1"]
+
+    # The FVALUE without lang is in the file's default language (German here).
+    assert product.values["note"].value == {"de": "Mit Hebel", "en": "Lever included"}
+    # Two different values of a single-valued attribute are still reported.
+    assert product.values["body_material"].value == "brass"
+    (problem,) = product.problems
+    assert problem.severity == WARNING
+    assert "takes one value" in str(problem.message)
+
+
 def test_etim_variant_reads_edxf_extensions_and_series(catalog):
     source, products = read_all(export(ExportFormat.BMECAT_2005_ETIM))
     full = products["KH-100"]

@@ -460,6 +460,11 @@ class ProductReader:
                     value[language] = text
             if not value:
                 return
+        elif self.one_per_language(texts):
+            # The same value written once per language (option labels, a text the catalog
+            # keeps in one language): the file's default language, else the first the
+            # catalog has, stands for all.
+            value = self.in_first_language(texts)
         else:
             value = texts[0][1]
             if len(texts) > 1:
@@ -471,6 +476,23 @@ class ProductReader:
                     % {"code": attribute_code},
                 )
         product.values[attribute_code] = Raw(value, self.loc(first, path), unit_code)
+
+    def one_per_language(self, texts) -> bool:
+        """Whether several FVALUEs differ only by their ``lang`` (each names another language)."""
+        if len(texts) < 2 or any(not child.get("lang") for child, _text in texts):
+            return False
+        languages = [self.language_code(child.get("lang")) or child.get("lang") for child, _text in texts]
+        return len(set(languages)) == len(languages)
+
+    def in_first_language(self, texts) -> str:
+        """The text of the file's default language, else of the first language the catalog has,
+        else the first text."""
+        by_language = {}
+        for child, text in texts:
+            by_language.setdefault(self.language_code(child.get("lang")), text)
+        if self.default_language in by_language:
+            return by_language[self.default_language]
+        return next((text for code, text in by_language.items() if code in self.languages), texts[0][1])
 
     # -- commercial --------------------------------------------------------------------
     ORDER_FIELDS = {
