@@ -20,7 +20,6 @@ from .models.trade import TradeData
 # TradeData fields a product takes from its product model when its own is empty (local_fields,
 # not get_fields(): this module is imported while models load, via pim.exports.models).
 INHERITED_FIELDS = tuple(field.name for field in TradeData._meta.local_fields)
-LOGISTICS_FIELDS = ("net_weight", "gross_weight", "length", "width", "height")
 # Labels of every trade/logistics field (completeness, tabular headers, pages).
 FIELD_LABELS = {
     "brand": _("Brand"),
@@ -73,9 +72,7 @@ def effective_trade(product) -> dict:
 
 def _stored(instance) -> dict:
     loaded = instance.__dict__
-    return {
-        name: loaded[name] if name in loaded else getattr(instance, name) for name in INHERITED_FIELDS
-    }
+    return {name: loaded[name] if name in loaded else getattr(instance, name) for name in INHERITED_FIELDS}
 
 
 def split_keywords(text: str) -> list[str]:
@@ -105,10 +102,6 @@ def country_name(code) -> str:
 
 
 # --- units -------------------------------------------------------------------------------
-
-
-def kg_to_g(value: Decimal | None) -> Decimal | None:
-    return None if value is None else value * THOUSAND
 
 
 def mm_to_m(value: Decimal | None) -> Decimal | None:

@@ -22,6 +22,8 @@ none): a value equal to the effective one is no change (see the planner).
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 @dataclass(frozen=True)
 class Location:
@@ -36,8 +38,6 @@ class Location:
 
     def describe(self) -> str:
         """A short place for people, e.g. ``row 12, column “max_pressure [bar]”``."""
-        from django.utils.translation import gettext as _
-
         parts = []
         if self.sheet:
             parts.append(_("sheet “%(sheet)s”") % {"sheet": self.sheet})
