@@ -48,6 +48,7 @@ from pim.catalog.forms import MEASURED_TRADE_FIELDS, StoredMeasurementField
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import clean_localized, localize
 from pim.catalog.models import (
+    Attribute,
     AttributeOption,
     AttributeType,
     Category,
@@ -104,6 +105,18 @@ _TRUE = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 _FALSE = {"0", "false", "no", "n", "nein", "falsch"}
 # Relative tolerance of numbers read back from a file: exports round to 10 significant digits.
 _NUMBER_TOLERANCE = 1e-9
+# What planning reads of a related product (a relation's target, a successor), by the prefix
+# of the query that selects it: its number and whether exports write it.
+_RELATED_PRODUCT_FIELDS = {
+    prefix: [
+        *(("product_id", "kind", "target_id", "quantity", "sort_order") if prefix else ()),
+        *(
+            f"{prefix}{'__' if prefix else ''}{name}"
+            for name in ("article_number", "live", "lifecycle", "product_model_id", "product_model__live")
+        ),
+    ]
+    for prefix in ("", "target")
+}
 PACKING_FIELDS = ("code", "quantity", "gtin", "gross_weight", "length", "width", "height", "package_break")
 
 
@@ -180,6 +193,29 @@ class PlannedChange:
             family=self.family,
             deferred_relations=self.deferred_relations,
         )
+
+
+# Conversions remembered per file (the same cell text in many rows: a lifecycle, an order unit,
+# a country, a material) are forgotten in one go when this many are kept, so that memory
+# stays bounded on files of any size.
+_MEMO_LIMIT = 20_000
+
+
+def _frozen(value):
+    """A key for a raw value that tells ``1``, ``1.0`` and ``True`` apart (they hash alike);
+    None for values that are not remembered (texts per language)."""
+    if isinstance(value, list | tuple):
+        items = tuple(_frozen(item) for item in value)
+        return None if None in items else (type(value).__name__, items)
+    if isinstance(value, Mapping):
+        return None
+    if isinstance(value, models.Model):
+        return (type(value).__name__, value.pk)
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return (type(value).__name__, value)
 
 
 def _blank(value) -> bool:
@@ -393,6 +429,35 @@ class Planner:
         self._choices: dict[tuple, dict[str, str]] = {}
         self._option_map = (mapping.options if mapping is not None else None) or {}
         self._measured = self._measured_fields()
+        self._memo: dict = {}
+
+    def remembered(self, key, compute):
+        """``compute()`` once per ``key`` (its result or its ValidationError) for the file:
+        converting the same cell text again gives the same answer."""
+        if key is None:
+            return compute()
+        hit = self._memo.get(key)
+        if hit is None:
+            try:
+                hit = (True, compute())
+            except ValidationError as exc:
+                hit = (False, exc)
+            if len(self._memo) >= _MEMO_LIMIT:
+                self._memo.clear()
+            self._memo[key] = hit
+        if not hit[0]:
+            raise hit[1]
+        return hit[1]
+
+    def value_rows(self, attribute, value, family_attribute) -> list:
+        """``build_value_rows`` (the catalog's validation) of one value, remembered: the rows
+        are shared between the products with the same value, so a plan copies them before it
+        keeps them."""
+        frozen = _frozen(value)
+        key = None if frozen is None else ("value", attribute.pk, family_attribute.pk, frozen)
+        return self.remembered(
+            key, lambda: build_value_rows(attribute, value, family_attribute=family_attribute)
+        )
 
     # -- lookup tables -----------------------------------------------------------------------
     def _measured_fields(self) -> dict:
@@ -476,16 +541,30 @@ class Planner:
         missing = [code for code in codes if code not in self._models]
         if not missing:
             return
-        found = {
-            m.code: m
-            for m in ProductModel.objects.filter(code__in=missing)
-            .select_related("family")
-            .prefetch_related(
-                "axes",
-                Prefetch("values", queryset=self._value_queryset_model()),
-                "categories",
-            )
-        }
+        found = {m.code: m for m in ProductModel.objects.filter(code__in=missing)}
+        by_pk = {m.pk: m for m in found.values()}
+        for model in found.values():
+            model.family = self._families_by_pk[model.family_id]
+        values: dict[int, list] = {pk: [] for pk in by_pk}
+        for row in ProductModelValue.objects.filter(product_model_id__in=by_pk).order_by("pk"):
+            values[row.product_model_id].append(row)
+        self._attach_attributes(
+            [row for rows in values.values() for row in rows], by_pk, owner="product_model_id"
+        )
+        categories_by_pk = {c.pk: c for c in self._categories.values()}
+        categories: dict[int, list] = {pk: [] for pk in by_pk}
+        axes: dict[int, list] = {pk: [] for pk in by_pk}
+        category_links = ProductModel.categories.through.objects.filter(productmodel_id__in=by_pk)
+        for model_id, category_id in category_links.values_list("productmodel_id", "category_id"):
+            category = categories_by_pk.get(category_id) or Category.objects.get(pk=category_id)
+            categories[model_id].append(category)
+        axis_links = ProductModel.axes.through.objects.filter(productmodel_id__in=by_pk).select_related("attribute")
+        for link in axis_links.order_by(*(f"attribute__{name}" for name in Attribute._meta.ordering)):
+            axes[link.productmodel_id].append(link.attribute)
+        for pk, model in by_pk.items():
+            model.values = values[pk]
+            model.categories = sorted(categories[pk], key=lambda c: c.pk)
+            model.axes = axes[pk]
         for code in missing:
             self._models[code] = found.get(code)
 
@@ -500,35 +579,130 @@ class Planner:
         )
 
     def _load_products(self, keys) -> dict[str, Product]:
-        products = (
-            Product.objects.filter(article_number_key__in=keys)
-            .select_related("family", "product_model__family", "successor__product_model")
-            .prefetch_related(
-                Prefetch("values", queryset=self._value_queryset()),
-                Prefetch("product_model__values", queryset=self._value_queryset_model()),
-                "product_model__categories",
-                "product_model__axes",
-                "prices",
-                "categories",
-                Prefetch(
-                    "relations", queryset=ProductRelation.objects.select_related("target__product_model")
-                ),
-                "packing_units",
-            )
-        )
+        """The batch's stored products with their child rows, a fixed number of queries. The
+        rows are read with one plain query per relation and handed to each product as its
+        in-memory children (modelcluster's ``product.values = rows``; the planner never saves
+        them): a prefetch through the cluster's managers built a queryset per product, which
+        cost more than planning the product. Families, series, attributes and options come
+        from the planner's tables instead of being read again for every row that names them;
+        related products (relation targets, successors) with only what planning reads of them."""
+        products = list(Product.objects.filter(article_number_key__in=keys))
+        if not products:
+            return {}
+        by_pk = {p.pk: p for p in products}
+        for product in products:
+            product.family = self._families_by_pk[product.family_id]
+        values: dict[int, list] = {pk: [] for pk in by_pk}
+        for row in ProductValue.objects.filter(product_id__in=by_pk).order_by("pk"):
+            values[row.product_id].append(row)
+        self._attach_attributes([row for rows in values.values() for row in rows], by_pk)
+        children = {
+            "values": values,
+            "prices": ProductPrice.objects.all(),
+            "relations": ProductRelation.objects.select_related("target__product_model").only(
+                *_RELATED_PRODUCT_FIELDS["target"]
+            ),
+            "packing_units": PackingUnit.objects.all(),
+        }
+        for name, queryset in children.items():
+            rows = queryset
+            if not isinstance(queryset, dict):
+                rows = {pk: [] for pk in by_pk}
+                for row in queryset.filter(product_id__in=by_pk):
+                    rows[row.product_id].append(row)
+            for pk, product_rows in rows.items():
+                setattr(by_pk[pk], name, product_rows)
+        through = Product.categories.through
+        categories_by_pk = {c.pk: c for c in self._categories.values()}
+        links = list(through.objects.filter(product_id__in=by_pk).values_list("product_id", "category_id"))
+        missing = {category_id for _product_id, category_id in links} - set(categories_by_pk)
+        if missing:  # created after the planner started (none in a plain import)
+            categories_by_pk.update(Category.objects.in_bulk(missing))
+        chosen: dict[int, list] = {pk: [] for pk in by_pk}
+        for product_id, category_id in links:
+            chosen[product_id].append(categories_by_pk[category_id])
+        for pk, categories in chosen.items():
+            by_pk[pk].categories = sorted(categories, key=lambda c: c.pk)
+        successors = {p.successor_id for p in products if p.successor_id}
+        if successors:
+            found = Product.objects.select_related("product_model").only(*_RELATED_PRODUCT_FIELDS[""])
+            found = found.in_bulk(successors)
+            for product in products:
+                if product.successor_id:
+                    product.successor = found[product.successor_id]
         return {p.article_number_key: p for p in products}
+
+    def _attach_attributes(self, rows, owners_by_pk, owner: str = "product_id") -> None:
+        """Value rows get their attribute, option and unit from the planner's tables (one
+        lookup per family, options and units prefetched); anything not found there (an
+        attribute no longer in the product's family) is read in one query."""
+        missing = []
+        for row in rows:
+            family = owners_by_pk[getattr(row, owner)].family
+            family_attribute = self._attribute_rows(family).get(row.attribute_id)
+            if family_attribute is None:
+                missing.append(row)
+                continue
+            attribute = family_attribute.attribute
+            row.attribute = attribute
+            if row.option_id is not None:
+                option = self._options_of(attribute).get(row.option_id)
+                if option is not None:
+                    row.option = option
+            if row.unit_id is not None:
+                unit = self._units_of(attribute).get(row.unit_id)
+                if unit is not None:
+                    row.unit = unit
+        if missing:
+            prefetch_related_objects(missing, "attribute", "option", "unit__quantity")
+
+    def _attribute_rows(self, family) -> dict:
+        """The family's FamilyAttribute rows by attribute pk (see :meth:`_attributes_of`)."""
+        key = ("by_pk", family.pk)
+        if key not in self._family_attributes:
+            self._family_attributes[key] = {
+                row.attribute_id: row for row in self._attributes_of(family).values()
+            }
+        return self._family_attributes[key]
+
+    @staticmethod
+    def _options_of(attribute) -> dict:
+        options = attribute.__dict__.get("_import_options")
+        if options is None:
+            options = attribute._import_options = {o.pk: o for o in attribute.options.all()}
+        return options
+
+    @staticmethod
+    def _units_of(attribute) -> dict:
+        if attribute.quantity_id is None:
+            return {}
+        units = attribute.__dict__.get("_import_units")
+        if units is None:
+            units = attribute._import_units = {u.pk: u for u in attribute.quantity.units.all()}
+        return units
 
     # -- planning ------------------------------------------------------------------------------
     def plan_batch(self, incoming: list[IncomingProduct]) -> list[PlannedChange]:
         """Validate and compare a batch of incoming products (in file order)."""
         keys = {normalize_article_number(item.number) for item in incoming if item.number}
         existing = self._load_products(keys)
+        model_ids = {p.product_model_id for p in existing.values() if p.product_model_id}
         model_codes = set()
+        if model_ids:
+            model_codes = dict(ProductModel.objects.filter(pk__in=model_ids).values_list("pk", "code"))
+            for product in existing.values():
+                if product.product_model_id:
+                    product._import_model_code = model_codes[product.product_model_id]
+            model_codes = set(model_codes.values())
         for item in incoming:
             raw = item.fields.get("product_model")
             if raw is not None and not _blank(raw.value):
                 model_codes.add(_text(raw.value))
         self._load_models(model_codes)
+        for product in existing.values():
+            if product.product_model_id:
+                # One instance per series (with its values, axes and categories) for the batch.
+                product.product_model = self._models[product._import_model_code]
         self._load_targets(incoming, existing)
         return [self._plan(item, existing) for item in incoming]
 
@@ -763,7 +937,13 @@ class _ProductPlan:
     # -- plain fields ------------------------------------------------------------------------
     def convert_field(self, name: str, raw: Raw, model=Product, instance=None):
         """The Python value of ``raw`` for model field ``name``, cleaned by the field itself
-        (validators such as the GTIN check digit). Raises ValidationError."""
+        (validators such as the GTIN check digit), remembered per file. Raises
+        ValidationError."""
+        frozen = _frozen(raw.value)
+        key = None if frozen is None else ("field", model, name, frozen, raw.unit)
+        return self.planner.remembered(key, lambda: self._convert_field(name, raw, model, instance))
+
+    def _convert_field(self, name: str, raw: Raw, model, instance):
         model_field = model._meta.get_field(name)
         value = raw.value
         measured_key = name if model is Product else f"packing_unit_{name}"
@@ -966,7 +1146,7 @@ class _ProductPlan:
         effective = {**inherited, **own}
         axis_codes = {a.code for a in self.model.axes.all()} if self.model is not None else set()
         touched_axes = False
-        for code, raw in self.item.values.items():
+        for code, raw in self._stated_values(own):
             family_attribute = by_code.get(code)
             if family_attribute is None and _blank(raw.value):
                 continue  # a column of another family's attribute, empty in this row
@@ -993,7 +1173,7 @@ class _ProductPlan:
                         merged.pop(language, None)
                 value = merged
             try:
-                new_rows = build_value_rows(attribute, value, family_attribute=family_attribute)
+                new_rows = self.planner.value_rows(attribute, value, family_attribute)
             except ValidationError as exc:
                 self.error(" ".join(exc.messages), raw)
                 continue
@@ -1002,6 +1182,7 @@ class _ProductPlan:
                 continue
             if not old_rows and code in inherited and same_values(inherited[code], new_rows):
                 continue  # the series' value, written for a variant without its own
+            new_rows = [copy.copy(row) for row in new_rows]  # its own rows (see value_rows)
             self.patch.values[code] = new_rows
             effective[code] = new_rows
             touched_axes = touched_axes or code in axis_codes
@@ -1021,6 +1202,20 @@ class _ProductPlan:
                 self.error(" ".join(exc.messages), self._axis_raw(axis_codes), location=self.item.location)
                 return
             self.check_axes_in_file(effective, axis_codes)
+
+    def _stated_values(self, own: dict):
+        """The row's values, then an empty value for each own value of the product whose
+        column the file has and the row leaves empty (a spreadsheet states its attributes
+        once for the file: see ``IncomingProduct.value_columns``)."""
+        values = self.item.values
+        yield from values.items()
+        columns = self.item.value_columns
+        if not columns:
+            return
+        row = self.item.location
+        for code in own:
+            if code not in values and code in columns:
+                yield code, Raw(None, Location(file=row.file, sheet=row.sheet, row=row.row, column=columns[code]))
 
     def check_axes_in_file(self, effective: dict, axis_codes) -> None:
         """Two rows of one file that would make variants of a series with the same axis

@@ -19,6 +19,7 @@ the value. For variants, exports write effective values (the series' where the v
 none): a value equal to the effective one is no change (see the planner).
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,10 @@ class IncomingProduct:
     # Attribute values by attribute code (resolved from ETIM codes or a mapping by the
     # reader): a Raw whose value build_value_rows accepts; ranges as a Raw of (low, high).
     values: dict[str, Raw] = field(default_factory=dict)
+    # The attributes a spreadsheet has a column for (code -> the column's header), one mapping
+    # shared by every row of the file: such an attribute that is not in ``values`` is stated
+    # empty by the row (its own value is cleared). None: the file states only ``values``.
+    value_columns: Mapping[str, str] | None = None
     prices: list[IncomingPrice] | None = None
     # When the file states only the current tier-1 price per type (the machine layout), only
     # that row is replaced; tiers and future prices stay. BMEcat states the whole list.

@@ -474,13 +474,27 @@ class _RowReader:
         self.sheet = source.sheet_name
         self.headers = source.headers
         self.width = len(self.headers)
-        self.columns = [
-            (index, target) for index, target in enumerate(self.plan.targets) if target is not None
-        ]
+        columns = [(index, target) for index, target in enumerate(self.plan.targets) if target is not None]
         self.unit_columns: dict[str, int] = {}
-        for index, target in self.columns:
+        for index, target in columns:
             if target.kind == "unit_of":
                 self.unit_columns[target.name] = index
+        # Most attribute cells of a row are empty (the columns of other families): plain
+        # attribute columns are read only where the row has a value, and the attributes the
+        # file has a column for are stated once for the whole file (``value_columns``: an
+        # attribute there and not in the row's values is stated empty). Localized texts merge
+        # their languages' cells and go the long way.
+        self.columns = []
+        self.sparse: dict[int, Target] = {}
+        self.value_columns: dict[str, str] = {}
+        for index, target in columns:
+            if target.kind == "unit_of":
+                continue
+            if target.kind == "attribute" and not self.plan.attributes[target.name].is_localized_text:
+                self.sparse[index] = target
+                self.value_columns.setdefault(self.plan.attributes[target.name].code, self.headers[index])
+            else:
+                self.columns.append((index, target))
         self.packing = any(target.kind == "packing_unit" for _index, target in self.columns)
         self.prices = any(target.kind == "price" for _index, target in self.columns)
 
@@ -491,7 +505,12 @@ class _RowReader:
         row_location = Location(sheet=self.sheet, row=number)
         values = [self._value(cell) for cell in cells[: self.width]]
         values += [None] * (self.width - len(values))
-        record = IncomingProduct(article_number=Raw(None, row_location), location=row_location, cells=cells)
+        record = IncomingProduct(
+            article_number=Raw(None, row_location),
+            location=row_location,
+            cells=cells,
+            value_columns=self.value_columns,
+        )
         if any(not _blank_cell(cell) for cell in cells[self.width :]):
             record.problems.append(
                 Problem(
@@ -503,10 +522,14 @@ class _RowReader:
         ranges: dict[str, dict] = {}
         texts: dict[str, dict] = {}
         packing: dict[int, dict] = {}
+        sparse = self.sparse
+        for index, value in enumerate(values):
+            if value is not None and index in sparse:
+                target = sparse[index]
+                location = Location(sheet=self.sheet, row=number, column=self.headers[index])
+                self._attribute(record, target, value, location, values, ranges, texts)
         for index, target in self.columns:
             kind = target.kind
-            if kind == "unit_of":
-                continue
             value = values[index]
             if value is not None and target.is_text:
                 value = _cell_text(value)
@@ -563,6 +586,7 @@ class _RowReader:
         if record.action == "delete":
             # A deletion row of a delta file carries only its article number: nothing to set.
             record.fields, record.localized, record.values = {}, {}, {}
+            record.value_columns = None
             record.prices = record.categories = record.relations = record.packing_units = None
         if not record.number:
             record.problems.append(
@@ -575,11 +599,6 @@ class _RowReader:
     def _attribute(self, record, target: Target, value, location, values, ranges, texts) -> None:
         info = self.plan.attributes[target.name]
         code = info.code
-        if value is None and not target.part and not info.is_localized_text:
-            # Most attribute cells of a row are empty (the columns of other families): the
-            # empty value is all the row says, without the conversions below.
-            record.values[code] = Raw(None, location, self._unit(values, f"attribute:{code}", target.unit))
-            return
         if info.has_options and isinstance(value, str):
             value = self._option_codes(code, value)
         elif info.has_options and value is not None:

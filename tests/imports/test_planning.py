@@ -389,3 +389,26 @@ def test_our_bmecat_2005_file_imported_unchanged_changes_nothing(traded, export_
     assert {c.article_number: (c.action, c.changes) for c in changes} == {
         c.article_number: (UNCHANGED, []) for c in changes
     }
+
+
+def test_an_emptied_attribute_cell_clears_the_value_through_the_real_reader(traded, export_root, tmp_path):
+    """The reader states a file's attribute columns once (empty cells carry no value); the
+    planner still clears a value whose cell was emptied, and only that one."""
+    from openpyxl import load_workbook
+
+    path = export(make_channel(ExportFormat.XLSX, code="clear-xlsx")).file_path()
+    workbook = load_workbook(path)
+    sheet = workbook.worksheets[0]
+    headers = [cell.value for cell in sheet[1]]
+    column = next(i for i, h in enumerate(headers, 1) if h.startswith("max_pressure"))
+    row = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 1).value == "KH-100")
+    sheet.cell(row, column).value = None
+    edited = tmp_path / "edited.xlsx"
+    workbook.save(edited)
+
+    with open(edited, "rb") as handle:
+        changes = {c.article_number: c for c in Planner().plan_batch(list(open_tabular(handle, name="e.xlsx")))}
+
+    assert {n: c.action for n, c in changes.items() if c.action != UNCHANGED} == {"KH-100": UPDATE}
+    assert changes["KH-100"].changes == [("Max. operating pressure", "16\xa0bar", "")]
+    assert changes["KH-100"].patch.values == {"max_pressure": []}
