@@ -23,7 +23,7 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.signals import post_page_move
 
 from pim.catalog.models import Product, ProductRelation
-from pim.catalog.signals import products_changed
+from pim.catalog.signals import products_bulk_saved, products_changed
 
 from . import page_cache
 
@@ -70,6 +70,10 @@ def _on_products_changed(sender, product_ids, reason, **kwargs):
 def _on_product_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         invalidate_products([instance.pk])
+
+
+def _on_products_bulk_saved(sender, products, **kwargs):
+    invalidate_products([product.pk for product in products])
 
 
 def _invalidate_series(product_model_id) -> None:
@@ -154,6 +158,7 @@ def connect() -> None:
     """Connect the receivers (from ``CmsConfig.ready``)."""
     products_changed.connect(_on_products_changed, dispatch_uid="cms_page_cache_products")
     post_save.connect(_on_product_saved, sender=Product, dispatch_uid="cms_page_cache_product")
+    products_bulk_saved.connect(_on_products_bulk_saved, dispatch_uid="cms_page_cache_products_bulk")
     post_save.connect(_on_series_saved, sender="catalog.ProductModel", dispatch_uid="cms_page_cache_series")
     for model in ("ProductValue", "ProductModelValue", "ProductRelation", "PackingUnit"):
         # Saves only: a delete receiver on these rows would stop Django from deleting them in

@@ -26,7 +26,10 @@ consistent. modelsearch connects its receiver once, in its ``ready()`` (after th
 
 import logging
 
+from django.apps import apps
+from django.db import transaction
 from django.db.models.signals import post_save
+from django_tasks import task
 from modelcluster.fields import ParentalKey
 
 from pim.task_queue import enqueue_once_on_commit, is_database_backend
@@ -57,15 +60,15 @@ def _task_args(instance) -> tuple[str, str, str]:
     return instance._meta.app_label, instance._meta.model_name, str(instance.pk)
 
 
-def _log_enqueue_error(task_name: str, command: str):
+def _log_enqueue_error(task_name: str, *commands: str):
     def on_error(exc: Exception) -> None:
         # The save is committed; a stale index is fixed by the next save of the object or
         # by the command, so the request must not fail over it.
         logger.error(
-            "Could not queue %s after a save (%s); run `manage.py %s` to bring the index up to date.",
+            "Could not queue %s after a save (%s); run %s to bring the index up to date.",
             task_name,
             exc,
-            command,
+            " and ".join(f"`manage.py {command}`" for command in commands),
             exc_info=exc,
         )
 
@@ -111,6 +114,46 @@ def search_index_on_save(instance, **kwargs):
     return None
 
 
+@task()
+def index_objects_task(app_label, model_name, pks):
+    """What ``update_reference_index_task`` and ``insert_or_update_object_task`` do for one
+    object, for objects saved in bulk (``products_bulk_saved``): one task per bulk write
+    instead of two per object."""
+    from modelsearch import index
+    from wagtail import signal_handlers
+    from wagtail.models import ReferenceIndex
+
+    model = apps.get_model(app_label, model_name)
+    references = ReferenceIndex.is_indexed(model) and not getattr(
+        signal_handlers.reference_index_auto_update_disabled, "value", False
+    )
+    for instance in model.objects.filter(pk__in=pks).iterator(chunk_size=200):
+        if references:
+            with transaction.atomic():
+                ReferenceIndex.create_or_update_for_object(instance)
+        index.insert_or_update_object(instance)
+
+
+def on_products_bulk_saved(sender, products, **kwargs):
+    """Products written in bulk (``products_bulk_saved``): the work of the two save receivers
+    above, queued once for the set after the commit."""
+    if not products:
+        return
+    meta = products[0]._meta
+    pks = [product.pk for product in products]
+    on_error = _log_enqueue_error(
+        "the reference and admin search index update", "rebuild_references_index", "wagtail_update_index"
+    )
+
+    def enqueue():
+        try:
+            index_objects_task.enqueue(meta.app_label, meta.model_name, pks)
+        except Exception as exc:  # noqa: BLE001 - the products are committed
+            on_error(exc)
+
+    transaction.on_commit(enqueue)
+
+
 def install() -> None:
     """Put the coalescing receivers in place of Wagtail's and modelsearch's save receivers
     (idempotent). Receivers already connected for some model are swapped too."""
@@ -119,6 +162,9 @@ def install() -> None:
     from wagtail import signal_handlers as wagtail_handlers
     from wagtail.models import ReferenceIndex
 
+    from pim.catalog.signals import products_bulk_saved
+
+    products_bulk_saved.connect(on_products_bulk_saved, dispatch_uid="pim_wagtail_tasks_bulk_saved")
     for key, module, attribute, replacement, models in (
         (
             "reference_index",

@@ -143,3 +143,51 @@ def test_immediate_backend_indexes_inline_as_wagtail_does(settings, django_captu
         # Wagtail's receiver runs the task during the save, before any commit
         product = make_product(family, article_number="W-I", values=VALUES)
         assert ReferenceIndex.get_references_for_object(product).filter(content_path__startswith="values.")
+
+
+def test_products_saved_in_bulk_queue_one_task_with_wagtails_result(
+    database_tasks, django_capture_on_commit_callbacks
+):
+    """A bulk writer (the import) sends ``products_bulk_saved`` instead of saving each product:
+    one task for the set, with what the per-object tasks would have recorded."""
+    from wagtail.search.models import IndexEntry
+
+    from pim.catalog.signals import products_bulk_saved
+    from pim.wagtail_tasks import index_objects_task
+
+    family = make_valve_family()
+    with django_capture_on_commit_callbacks(execute=True):
+        products = [make_product(family, article_number=f"W-B{n}", values=VALUES) for n in range(3)]
+    run_queued_tasks()
+    expected = reference_rows()
+    ReferenceIndex.objects.all().delete()
+    IndexEntry.objects.all().delete()
+    DBTaskResult.objects.all().delete()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        products_bulk_saved.send(sender=Product, products=products)
+
+    assert waiting(index_objects_task) == [("catalog", "product", [p.pk for p in products])]
+    assert waiting(update_reference_index_task) == waiting(insert_or_update_object_task) == []
+    run_queued_tasks()
+    assert reference_rows() == expected
+    indexed = set(IndexEntry.objects.values_list("object_id", flat=True))
+    assert {str(p.pk) for p in products} <= indexed
+
+
+def test_every_product_save_receiver_has_a_bulk_counterpart():
+    """Whoever listens to a product's save must hear a bulk write too: each module with a
+    ``post_save`` receiver for Product has a ``products_bulk_saved`` receiver."""
+    from django.db.models.signals import post_save
+
+    from pim.catalog.signals import products_bulk_saved
+
+    def modules(receivers) -> set[str]:
+        return {receiver.__module__ for receiver in receivers}
+
+    on_save = post_save._live_receivers(Product)
+    on_bulk = products_bulk_saved._live_receivers(Product)
+    # Django 5 returns (sync, async) receivers
+    on_save, on_bulk = (r[0] if isinstance(r, tuple) else r for r in (on_save, on_bulk))
+    assert modules(on_save) >= {"cms.signals", "pim.search.signals", "pim.wagtail_tasks"}
+    assert modules(on_save) <= modules(on_bulk)

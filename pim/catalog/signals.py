@@ -14,6 +14,13 @@ from wagtail.signals import published, unpublished
 
 products_changed = Signal()  # kwargs: product_ids (list[int]), reason (str)
 
+# Sent by writers that insert or update product rows in bulk (the import) instead of saving
+# each product, after the rows and their child rows are written, in the same transaction.
+# Every app that listens to ``post_save`` of Product listens to this too and does the same
+# work once for the whole set (tests/test_bulk_saved.py holds them to it). kwargs: products
+# (list of saved Product instances).
+products_bulk_saved = Signal()
+
 # Sent by ``demo_catalog`` after it built the demo products, so other apps add their demo
 # data (assets attach files, exports create demo channels) without the catalog importing
 # them. kwargs: products (queryset of the demo products), seed (int), verbosity (int),

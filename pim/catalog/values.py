@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from . import units as unit_service
 from .localization import clean_localized, localize
 from .models import AttributeOption, AttributeType, Unit
-from .models.products import AttributeValueBase, ProductModelValue, ProductValue
+from .models.products import AttributeValueBase, Product, ProductModelValue, ProductValue
 
 # A value entered in psi and shown in bar is rounded to this many significant digits.
 CONVERTED_SIGNIFICANT_DIGITS = 4
@@ -394,9 +394,33 @@ def format_stored_value(rows, language: str | None = None, unit=None, family_att
     return ""
 
 
-def validate_variant(product, values: dict[str, list[AttributeValueBase]]) -> None:
+def variant_axis_values(models) -> dict[int, list[tuple[int, str, dict]]]:
+    """The stored variants of ``models`` with their axis values, for
+    :func:`validate_variant` when many variants are checked at once (the import): model pk ->
+    [(variant pk, article number, {axis code: [value rows]})], two queries for all models."""
+    axes = {model.pk: {a.pk: a.code for a in model.axes.all()} for model in models}
+    result: dict[int, list] = {pk: [] for pk in axes}
+    variants = {}
+    for pk, number, model_id in Product.objects.filter(product_model_id__in=axes).values_list(
+        "pk", "article_number", "product_model_id"
+    ):
+        variants[pk] = (model_id, number, {})
+    wanted = {attribute_id for by_pk in axes.values() for attribute_id in by_pk}
+    rows = ProductValue.objects.filter(product_id__in=variants, attribute_id__in=wanted).order_by("pk")
+    for row in rows:
+        model_id, _number, by_code = variants[row.product_id]
+        code = axes[model_id].get(row.attribute_id)
+        if code is not None:
+            by_code.setdefault(code, []).append(row)
+    for pk, (model_id, number, by_code) in variants.items():
+        result[model_id].append((pk, number, by_code))
+    return result
+
+
+def validate_variant(product, values: dict[str, list[AttributeValueBase]], *, siblings=None) -> None:
     """A variant needs a value on every axis of its model, and no sibling may have the same
-    combination."""
+    combination. ``siblings``: the model's entry of :func:`variant_axis_values`, when the
+    caller read them for many variants at once (else they are read here)."""
     model = product.product_model
     if model is None:
         return
@@ -412,15 +436,13 @@ def validate_variant(product, values: dict[str, list[AttributeValueBase]]) -> No
         return tuple(tuple(sorted(str(_row_key(r)) for r in rows_by_code.get(a.code, []))) for a in axes)
 
     mine = signature(values)
-    siblings = model.variants.exclude(pk=product.pk).prefetch_related("values__attribute")
-    for sibling in siblings:
-        other: dict[str, list] = {}
-        for row in sibling.values.all():
-            other.setdefault(row.attribute.code, []).append(row)
-        if signature(other) == mine:
+    if siblings is None:
+        siblings = variant_axis_values([model])[model.pk]
+    for pk, number, other in siblings:
+        if pk != product.pk and signature(other) == mine:
             raise ValidationError(
                 _("Variant %(other)s of %(model)s already has these axis values.")
-                % {"other": sibling.article_number, "model": model.code}
+                % {"other": number, "model": model.code}
             )
 
 

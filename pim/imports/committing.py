@@ -18,16 +18,22 @@ so the import adds its changes to the pending draft instead of discarding it; pu
 import then publishes that draft with it, as the admin's "Publish" would.
 """
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from django.utils import timezone
 from modelcluster.models import get_all_child_m2m_relations, get_all_child_relations
 from wagtail.actions.edit import EditAction
-from wagtail.log_actions import log
+from wagtail.log_actions import get_active_log_context
+from wagtail.log_actions import registry as log_registry
+from wagtail.models import Revision
 
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.models import Lifecycle, PackingUnit, Product, ProductPrice, ProductRelation
+from pim.catalog.signals import products_bulk_saved
 
 from .planning import CREATE, INVALID, UNCHANGED, PlannedChange, current_price
 
@@ -99,75 +105,201 @@ def apply_deferred_relations(change: PlannedChange, *, user, publish: bool) -> P
 
 
 def _link_created(change: PlannedChange, targets: dict, *, user) -> Product:
-    """The late relations of a draft this import created: its row and rows are exactly its
-    first revision, so the new relation rows are inserted in bulk and the second revision is
-    saved from the row, instead of rebuilding the product from its revision and saving the
-    whole cluster again (Wagtail's edit action), which cost as much as creating it."""
+    """The late relations of one draft this import created (see :func:`link_created`)."""
+    return link_created([change], user=user, targets=targets)[0]
+
+
+def link_created(changes: list[PlannedChange], *, user, targets: dict | None = None) -> list[Product]:
+    """The late relations of drafts this import created, for a batch of them: their rows are
+    exactly their first revision, so the new relation rows are inserted in bulk and the second
+    revision of each is made from its rows in memory (Wagtail's edit action would rebuild each
+    product from its revision and save its whole cluster again, which cost as much as creating
+    it). Returns the products, linked or not."""
+    if targets is None:
+        numbers = {n for change in changes for kind in change.deferred_relations.values() for n in kind}
+        targets = {
+            p.article_number_key: p
+            for p in Product.objects.filter(
+                article_number_key__in={normalize_article_number(n) for n in numbers}
+            ).only("pk", "article_number", "article_number_key")
+        }
     with transaction.atomic():
-        product = Product.objects.prefetch_related(*_CHILD_KEYS, *_M2M_FIELDS).get(
-            article_number_key=normalize_article_number(change.article_number)
+        keys = [normalize_article_number(change.article_number) for change in changes]
+        by_key = {p.article_number_key: p for p in Product.objects.filter(article_number_key__in=keys)}
+        products = [by_key[key] for key in keys]
+        _load_children(products)
+        now = timezone.now()
+        linked, added = [], []
+        for product, change in zip(products, changes, strict=True):
+            relations = list(product.relations.all())
+            new_rows, successor = [], None
+            for kind, kind_numbers in change.deferred_relations.items():
+                for number in kind_numbers:
+                    target = targets.get(normalize_article_number(number))
+                    if target is None or target.pk == product.pk:
+                        continue
+                    if kind == "successor":
+                        successor = target
+                    elif not any(
+                        r.kind == kind and r.target_id == target.pk for r in [*relations, *new_rows]
+                    ):
+                        new_rows.append(ProductRelation(product=product, kind=kind, target=target))
+            if not new_rows and successor is None:
+                continue
+            if new_rows:
+                added.extend(new_rows)
+                # In memory for the revision (not committed again: nothing saves the cluster).
+                product.relations = relations + new_rows
+            if successor is not None:
+                product.successor = successor
+            product.updated_at = now
+            linked.append(product)
+        if not linked:
+            return products
+        ProductRelation.objects.bulk_create(added, batch_size=500)
+        Product.objects.bulk_update(linked, ["successor", "updated_at"], batch_size=250)
+        _revise(linked, user=user, action="wagtail.edit", now=now)
+        products_bulk_saved.send(sender=Product, products=linked)
+        return products
+
+
+def create_drafts(changes: list[PlannedChange], *, user) -> list[Product]:
+    """The new products of a batch as drafts, written in bulk: what Wagtail's create action
+    does for each (a draft row with its child rows, its first revision by ``user`` and the
+    ``wagtail.create`` log entry) with one ``bulk_create`` per table for the whole batch, and
+    the catalog's ``products_bulk_saved`` once for the batch in place of each product's save
+    receivers (search, page cache, reference index). Saving a cluster commits every row on
+    its own with its save signals, which made a new product cost about 40 queries."""
+    if any(change.action != CREATE for change in changes):
+        raise NotApplicable("create_drafts writes new products only")
+    if not changes:
+        return []
+    now = timezone.now()
+    products, children = [], []
+    for change in changes:
+        product = Product(
+            article_number=change.article_number, family=change.family, lifecycle=Lifecycle.DRAFT
         )
-        relations = list(product.relations.all())
-        added, successor = [], None
-        for kind, kind_numbers in change.deferred_relations.items():
-            for number in kind_numbers:
-                target = targets.get(normalize_article_number(number))
-                if target is None or target.pk == product.pk:
-                    continue
-                if kind == "successor":
-                    successor = target
-                elif not any(r.kind == kind and r.target_id == target.pk for r in [*relations, *added]):
-                    added.append(ProductRelation(product=product, kind=kind, target=target))
-        if not added and successor is None:
-            return product
-        if added:
-            ProductRelation.objects.bulk_create(added)
-            # In memory for the revision; its save names only its own fields, so they are
-            # not committed a second time.
-            product.relations = relations + added
-        if successor is not None:
-            product.successor = successor
-            Product.objects.filter(pk=product.pk).update(successor=successor, updated_at=timezone.now())
-        revision = product.save_revision(user=user, clean=False, log_action=False)
-        log(instance=product, action="wagtail.edit", user=user, revision=revision, content_changed=True)
-        return product
+        _write(product, change)
+        product.live = False
+        product.fill_derived_fields()
+        # The in-memory rows are taken off the product so that they are inserted per table.
+        in_memory = getattr(product, "_cluster_related_objects", {})
+        named = {name: in_memory.pop(name) for name in list(in_memory)}
+        # A new product has no other rows: in memory as empty, so that its revision does not
+        # ask the database for each relation the file did not fill.
+        for name in (*_CHILD_KEYS, *_M2M_FIELDS):
+            named.setdefault(name, [])
+        children.append(named)
+        products.append(product)
+    Product.objects.bulk_create(products, batch_size=500)
+    rows_by_model: dict[type, list] = defaultdict(list)
+    for product, named in zip(products, children, strict=True):
+        for name, rows in named.items():
+            if name in _M2M_FIELDS:
+                through = Product._meta.get_field(name).remote_field.through
+                source, target = _M2M_FIELDS[name]
+                rows_by_model[through] += [through(**{source: product.pk, target: row.pk}) for row in rows]
+                continue
+            for row in rows:
+                setattr(row, _CHILD_KEYS[name], product)
+            if rows:
+                rows_by_model[type(rows[0])] += rows
+    for model, rows in rows_by_model.items():
+        model.objects.bulk_create(rows, batch_size=500)
+    for product, named in zip(products, children, strict=True):
+        # Back in memory (not committed again), so the revision serializes them without
+        # reading them back.
+        for name, rows in named.items():
+            setattr(product, name, rows)
+    _revise(products, user=user, action="wagtail.create", now=now)
+    products_bulk_saved.send(sender=Product, products=products)
+    return products
 
 
 def _create(change: PlannedChange, *, user, publish: bool) -> Product:
-    """What Wagtail's create action does (a draft row, its first revision by ``user``, the
-    ``wagtail.create`` log entry, a publish through the revision when asked), but the new
-    product's child rows go in with one ``bulk_create`` per relation: saving a cluster commits
-    every row on its own, with its save signals, which made a new product cost about 40
-    queries. The rows' own save receivers have nothing to do here: the product's save already
-    records the search change, invalidates its (not yet public) page and queues its reference
-    index update, which reads the child rows when it runs."""
-    product = Product(article_number=change.article_number, family=change.family, lifecycle=Lifecycle.DRAFT)
-    _write(product, change)
-    product.live = False
-    # The in-memory rows are taken off the product so that its save writes the row alone.
-    in_memory = getattr(product, "_cluster_related_objects", {})
-    children = {name: in_memory.pop(name) for name in list(in_memory)}
-    product.save()
-    for name, rows in children.items():
-        if name in _M2M_FIELDS:
-            through = Product._meta.get_field(name).remote_field.through
-            source, target = _M2M_FIELDS[name]
-            through.objects.bulk_create([through(**{source: product.pk, target: row.pk}) for row in rows])
-            continue
-        if not rows:
-            continue
-        for row in rows:
-            setattr(row, _CHILD_KEYS[name], product)
-        type(rows[0]).objects.bulk_create(rows)
-    for name, rows in children.items():
-        # Back in memory (and not committed again: the revision's save names only its own
-        # field), so the revision serializes them without reading them back.
-        setattr(product, name, rows)
-    revision = product.save_revision(user=user, clean=False, log_action=False)
-    log(instance=product, action="wagtail.create", user=user, revision=revision, content_changed=True)
+    """One new product as :func:`create_drafts` writes a batch; published through its
+    revision when asked (Wagtail's publish action, as the admin's "Publish")."""
+    product = create_drafts([change], user=user)[0]
     if publish:
-        revision.publish(user=user, skip_permission_checks=True)
+        product.latest_revision.publish(user=user, skip_permission_checks=True)
     return product
+
+
+def _revise(products: list[Product], *, user, action: str, now) -> None:
+    """A revision of each product from its row and rows in memory, made its latest (the
+    product has unpublished changes), and the log entry of ``action``: what ``save_revision``
+    and ``log`` do for one product, in bulk."""
+    content_type = Product.get_content_type()
+    base_content_type = Product.get_base_content_type()
+    revisions = [
+        Revision(
+            content_type=content_type,
+            base_content_type=base_content_type,
+            object_id=str(product.pk),
+            user=user,
+            created_at=now,
+            content=product.serializable_data(),
+            object_str=str(product),
+        )
+        for product in products
+    ]
+    Revision.objects.bulk_create(revisions, batch_size=500)
+    for product, revision in zip(products, revisions, strict=True):
+        product.latest_revision = revision
+        product.has_unpublished_changes = True
+    # One statement: each product's newest revision (a bulk_update names every row in a CASE).
+    newest = Revision.objects.filter(content_type=content_type, object_id=Cast(OuterRef("pk"), CharField()))
+    Product.objects.filter(pk__in=[product.pk for product in products]).update(
+        latest_revision=Subquery(newest.order_by("-pk").values("pk")[:1]), has_unpublished_changes=True
+    )
+    log_model = log_registry.get_log_model_for_model(Product)
+    if log_model is None:
+        return  # as ``log``: no log for this model
+    uuid = get_active_log_context().uuid
+    entries = [
+        log_model(
+            content_type=content_type,
+            label=str(product) or f"Product object ({product.pk})",
+            action=action,
+            timestamp=now,
+            data={},
+            user=user,
+            uuid=uuid,
+            revision=revision,
+            content_changed=True,
+            object_id=str(product.pk),
+        )
+        for product, revision in zip(products, revisions, strict=True)
+    ]
+    # What a log entry's save checks (a registered action): the same for every entry.
+    entries[0].clean()
+    log_model.objects.bulk_create(entries, batch_size=500)
+
+
+def _load_children(products: list[Product]) -> None:
+    """The products' child rows (values, prices, relations, packing units) and categories in
+    memory, one query per relation (a prefetch through the cluster's managers builds a
+    queryset per product)."""
+    by_pk = {product.pk: product for product in products}
+    for name, key in _CHILD_KEYS.items():
+        model = Product._meta.get_field(name).related_model
+        rows: dict[int, list] = {pk: [] for pk in by_pk}
+        for row in model.objects.filter(**{f"{key}_id__in": by_pk}):
+            rows[getattr(row, f"{key}_id")].append(row)
+        for pk, product_rows in rows.items():
+            setattr(by_pk[pk], name, product_rows)
+    for name, (source, target) in _M2M_FIELDS.items():
+        field = Product._meta.get_field(name)
+        links = list(
+            field.remote_field.through.objects.filter(**{f"{source}__in": by_pk}).values_list(source, target)
+        )
+        targets = field.related_model.objects.in_bulk({target_id for _pk, target_id in links})
+        chosen: dict[int, list] = {pk: [] for pk in by_pk}
+        for pk, target_id in links:
+            chosen[pk].append(targets[target_id])
+        for pk, rows in chosen.items():
+            setattr(by_pk[pk], name, rows)
 
 
 def _editable(pk) -> Product:

@@ -387,21 +387,27 @@ class _JobRun:
                 if job.source_format == SourceFormat.BMECAT:
                     bmecat.apply_categories(self.source)
                 for planned, size in self._planned_batches():
+                    drafts = []  # new products written together at the end of the batch
                     for change in planned:
                         links = self._plan_media(change)
                         self._record(change)
                         if self.counts["invalid"] or self.file_errors:
                             continue  # counting the errors of the whole file, writing nothing
+                        if self._bulk_creatable(change, links):
+                            drafts.append(change)
+                            self._defer(change)
+                            continue
                         product = change.product
                         if change.action in ("create", "update"):
                             product = self._apply_or_raise(change)
                         self._apply_media(links, product)
                         self._defer(change)
+                    if drafts and not (self.counts["invalid"] or self.file_errors):
+                        self._create_drafts(drafts)
                     self._after_batch(size)
                 if self.counts["invalid"] or self.file_errors:
                     raise _Rollback()
-                for change in self.deferred:
-                    self._apply_or_raise(change, committing.apply_deferred_relations)
+                self._link_late_relations()
                 if not ImportJob.objects.filter(pk=job.pk, status=ImportStatus.IMPORTING).exists():
                     raise ImportAbandoned()
         except _Rollback:
@@ -431,10 +437,23 @@ class _JobRun:
                 bmecat.apply_categories(self.source)
         for planned, size in self._planned_batches():
             with transaction.atomic():
-                for change in planned:
-                    links = self._plan_media(change)
+                planned = [(change, self._plan_media(change)) for change in planned]
+                # The batch's new drafts in bulk, in a savepoint; when the catalog refuses the
+                # bulk write, each is written on its own below and only the refused row is rejected.
+                drafts = [change for change, links in planned if self._bulk_creatable(change, links)]
+                written = set()
+                if drafts:
+                    try:
+                        with transaction.atomic():
+                            committing.create_drafts(drafts, user=job.user)
+                        written = {id(change) for change in drafts}
+                    except Exception:
+                        logger.info("import job %s: bulk create refused; one by one", job.pk, exc_info=True)
+                for change, links in planned:
                     product = change.product
-                    if change.action in ("create", "update") and not _errors(change):
+                    if id(change) in written:
+                        pass
+                    elif change.action in ("create", "update") and not _errors(change):
                         try:
                             with atomic_with_files():
                                 product = committing.apply(change, user=job.user, publish=job.publish)
@@ -466,6 +485,41 @@ class _JobRun:
         else:
             self._finish(ImportStatus.IMPORTED, self._imported_message())
 
+    def _bulk_creatable(self, change, links) -> bool:
+        """A new product written with the batch's other new drafts (:func:`committing.create_drafts`):
+        not published by the import and without files to link."""
+        return change.action == "create" and not self.job.publish and not links and not _errors(change)
+
+    def _create_drafts(self, changes):
+        """All-or-nothing: the batch's new drafts in bulk, in a savepoint; when the catalog
+        refuses the bulk write, each is written on its own to name the row it refuses."""
+        try:
+            with transaction.atomic():
+                committing.create_drafts(changes, user=self.job.user)
+            return
+        except Exception:
+            logger.info("import job %s: bulk create refused; writing one by one", self.job.pk, exc_info=True)
+        for change in changes:
+            self._apply_or_raise(change)
+
+    def _link_late_relations(self):
+        """All-or-nothing: relations to products later in the file, once the whole file is
+        written; the drafts this import created are linked in bulk."""
+        drafts = [c for c in self.deferred if c.action == "create" and not self.job.publish]
+        for start in range(0, len(drafts), BATCH):
+            chunk = drafts[start : start + BATCH]
+            try:
+                with transaction.atomic():
+                    committing.link_created(chunk, user=self.job.user)
+                continue
+            except Exception:
+                logger.info("import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True)
+            for change in chunk:
+                self._apply_or_raise(change, committing.apply_deferred_relations)
+        for change in self.deferred:
+            if not (change.action == "create" and not self.job.publish):
+                self._apply_or_raise(change, committing.apply_deferred_relations)
+
     def _apply_or_raise(self, change, write=None):
         try:
             return (write or committing.apply)(change, user=self.job.user, publish=self.job.publish)
@@ -484,7 +538,19 @@ class _JobRun:
         if not self.deferred:
             return
         with transaction.atomic():
+            drafts = [c for c in self.deferred if c.action == "create" and not self.job.publish]
+            linked = set()
+            for start in range(0, len(drafts), BATCH):
+                chunk = drafts[start : start + BATCH]
+                try:
+                    with transaction.atomic():
+                        committing.link_created(chunk, user=self.job.user)
+                    linked.update(id(change) for change in chunk)
+                except Exception:
+                    logger.info("import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True)
             for change in self.deferred:
+                if id(change) in linked:
+                    continue
                 try:
                     with transaction.atomic():
                         committing.apply_deferred_relations(

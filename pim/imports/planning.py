@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import override
 
 from pim.catalog import units as unit_service
+from pim.catalog.commercial import order_unit_codes
 from pim.catalog.forms import MEASURED_TRADE_FIELDS, StoredMeasurementField
 from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.localization import clean_localized, localize
@@ -71,6 +72,7 @@ from pim.catalog.values import (
     family_attributes_by_code,
     format_stored_value,
     validate_variant,
+    variant_axis_values,
 )
 
 from .records import ERROR, WARNING, IncomingProduct, Location, Problem, Raw
@@ -430,6 +432,7 @@ class Planner:
         self._option_map = (mapping.options if mapping is not None else None) or {}
         self._measured = self._measured_fields()
         self._memo: dict = {}
+        self.order_units = set(order_unit_codes())
 
     def remembered(self, key, compute):
         """``compute()`` once per ``key`` (its result or its ValidationError) for the file:
@@ -558,7 +561,9 @@ class Planner:
         for model_id, category_id in category_links.values_list("productmodel_id", "category_id"):
             category = categories_by_pk.get(category_id) or Category.objects.get(pk=category_id)
             categories[model_id].append(category)
-        axis_links = ProductModel.axes.through.objects.filter(productmodel_id__in=by_pk).select_related("attribute")
+        axis_links = ProductModel.axes.through.objects.filter(productmodel_id__in=by_pk).select_related(
+            "attribute"
+        )
         for link in axis_links.order_by(*(f"attribute__{name}" for name in Attribute._meta.ordering)):
             axes[link.productmodel_id].append(link.attribute)
         for pk, model in by_pk.items():
@@ -699,6 +704,8 @@ class Planner:
             if raw is not None and not _blank(raw.value):
                 model_codes.add(_text(raw.value))
         self._load_models(model_codes)
+        # The stored variants' axis values of the batch's series, for the variant checks.
+        self._siblings = variant_axis_values([m for m in self._models.values() if m is not None])
         for product in existing.values():
             if product.product_model_id:
                 # One instance per series (with its values, axes and categories) for the batch.
@@ -1074,7 +1081,9 @@ class _ProductPlan:
         if self.product is not None and not (self.patch.fields or self.patch.localized):
             return
         try:
-            self.candidate.clean()
+            # The batch's numbers were looked up (a stored one is this product) and the file's
+            # duplicates are the planner's own error: the model checks the rest.
+            self.candidate.clean(check_article_number=False, known_units=self.planner.order_units)
         except ValidationError as exc:
             for name, messages in exc.message_dict.items():
                 raw = self.item.fields.get(name)
@@ -1197,7 +1206,9 @@ class _ProductPlan:
         ):
             self.candidate.product_model = self.model
             try:
-                validate_variant(self.candidate, effective)
+                validate_variant(
+                    self.candidate, effective, siblings=self.planner._siblings.get(self.model.pk)
+                )
             except ValidationError as exc:
                 self.error(" ".join(exc.messages), self._axis_raw(axis_codes), location=self.item.location)
                 return
@@ -1215,7 +1226,10 @@ class _ProductPlan:
         row = self.item.location
         for code in own:
             if code not in values and code in columns:
-                yield code, Raw(None, Location(file=row.file, sheet=row.sheet, row=row.row, column=columns[code]))
+                yield (
+                    code,
+                    Raw(None, Location(file=row.file, sheet=row.sheet, row=row.row, column=columns[code])),
+                )
 
     def check_axes_in_file(self, effective: dict, axis_codes) -> None:
         """Two rows of one file that would make variants of a series with the same axis

@@ -28,7 +28,7 @@ from django.dispatch import receiver
 
 from pim.catalog.localization import localize
 from pim.catalog.models import Category, Product, ProductModel
-from pim.catalog.signals import products_changed
+from pim.catalog.signals import products_bulk_saved, products_changed
 
 from .analysis import words
 
@@ -220,6 +220,11 @@ def _on_categories_assigned(sender, action, **kwargs):
         invalidate()
 
 
+def _on_products_bulk_saved(sender, **kwargs):
+    invalidate()
+
+
+products_bulk_saved.connect(_on_products_bulk_saved, dispatch_uid="pim_search_category_suggestions_bulk")
 for _model in (Product, ProductModel, Category):
     post_save.connect(
         _on_saved_or_deleted,

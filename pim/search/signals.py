@@ -23,7 +23,7 @@ from pim.catalog.models import (
     Quantity,
     Unit,
 )
-from pim.catalog.signals import products_changed
+from pim.catalog.signals import products_bulk_saved, products_changed
 
 from . import schema
 from .indexing import record_changes
@@ -38,6 +38,11 @@ def on_products_changed(sender, product_ids, reason, **kwargs):
 def on_product_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         record_changes([instance.pk], "product_saved")
+
+
+@receiver(products_bulk_saved)
+def on_products_bulk_saved(sender, products, **kwargs):
+    record_changes([product.pk for product in products], "product_saved")
 
 
 def _variant_ids(product_model_id):

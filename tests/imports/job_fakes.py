@@ -172,6 +172,14 @@ class FakeCommitter:
         self.applied.append((change.incoming.number, user, publish))
         return product
 
+    def create_drafts(self, changes, *, user):
+        """The batch of new drafts: each as ``apply`` writes it (a refusal refuses the batch)."""
+        return [self(change, user=user, publish=False) for change in changes]
+
+    def link_created(self, changes, *, user):
+        for change in changes:
+            self.link(change, user=user, publish=False)
+
     def link(self, change, *, user, publish):
         """Links the relations to products met later in the file (they exist by now)."""
         targets = change.deferred_relations["accessory"]
@@ -200,4 +208,6 @@ def install(monkeypatch, family) -> FakeCommitter:
     monkeypatch.setattr(pim.imports.planning, "Planner", FakePlanner)
     monkeypatch.setattr(pim.imports.committing, "apply", committer)
     monkeypatch.setattr(pim.imports.committing, "apply_deferred_relations", committer.link)
+    monkeypatch.setattr(pim.imports.committing, "create_drafts", committer.create_drafts)
+    monkeypatch.setattr(pim.imports.committing, "link_created", committer.link_created)
     return committer

@@ -255,18 +255,27 @@ class Product(
         return f"{self.article_number} {label}".strip()
 
     def save(self, *args, **kwargs):
+        self.fill_derived_fields()
+        super().save(*args, **kwargs)
+
+    def fill_derived_fields(self) -> None:
+        """What every write of the row derives: the stripped article number, its lookup key,
+        a variant's family. ``save`` calls it; writers that insert rows in bulk (the import)
+        call it themselves."""
         self.article_number = (self.article_number or "").strip()
         self.article_number_key = normalize_article_number(self.article_number)
         if self.product_model_id and not self.family_id:
             self.family_id = self.product_model.family_id
-        super().save(*args, **kwargs)
 
-    def clean(self):
+    def clean(self, *, check_article_number: bool = True, known_units=None):
+        """The product's cross-field rules. Writers that check many products at once (the
+        import) pass what they already know: ``check_article_number=False`` when they have
+        looked the numbers up themselves, ``known_units`` (``order_unit_codes()``) read once."""
         super().clean()
         errors = {}
         self.article_number = (self.article_number or "").strip()
         key = normalize_article_number(self.article_number)
-        if key:
+        if key and check_article_number:
             clash = Product.objects.filter(article_number_key=key).exclude(pk=self.pk).first()
             if clash:
                 errors["article_number"] = _(
@@ -277,7 +286,6 @@ class Product(
             errors["name"] = _(
                 "Enter the name in at least one language (only variants may use their model's name)."
             )
-        known_units = None
         for field in ("order_unit", "content_unit"):
             code = getattr(self, field)
             if code and field not in errors:
