@@ -40,8 +40,8 @@ from django.db import models
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.text import capfirst
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
-from django.utils.translation import override
 
 from pim.catalog import units as unit_service
 from pim.catalog.commercial import order_unit_codes
@@ -107,18 +107,9 @@ _TRUE = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 _FALSE = {"0", "false", "no", "n", "nein", "falsch"}
 # Relative tolerance of numbers read back from a file: exports round to 10 significant digits.
 _NUMBER_TOLERANCE = 1e-9
-# What planning reads of a related product (a relation's target, a successor), by the prefix
-# of the query that selects it: its number and whether exports write it.
-_RELATED_PRODUCT_FIELDS = {
-    prefix: [
-        *(("product_id", "kind", "target_id", "quantity", "sort_order") if prefix else ()),
-        *(
-            f"{prefix}{'__' if prefix else ''}{name}"
-            for name in ("article_number", "live", "lifecycle", "product_model_id", "product_model__live")
-        ),
-    ]
-    for prefix in ("", "target")
-}
+# What planning reads of a related product (a relation's target, a successor): its number and
+# whether exports write it.
+_RELATED_PRODUCT_FIELDS = ("article_number", "live", "lifecycle", "product_model_id", "product_model__live")
 PACKING_FIELDS = ("code", "quantity", "gtin", "gross_weight", "length", "width", "height", "package_break")
 
 
@@ -320,10 +311,21 @@ def _labelled(label, exc: ValidationError | None = None, *, text: str = "") -> s
     return _("%(field)s: %(message)s") % {"field": label, "message": message}
 
 
+_FIELD_LABELS: dict[tuple[str, str], str] = {}
+
+
 def _field_label(name: str) -> str:
-    if name in FIELD_LABELS:
-        return str(FIELD_LABELS[name])
-    return capfirst(str(Product._meta.get_field(name).verbose_name))
+    """A field's label in the active language (looked up once per language: every new
+    product's diff names each of its fields)."""
+    key = (get_language() or "", name)
+    label = _FIELD_LABELS.get(key)
+    if label is None:
+        if name in FIELD_LABELS:
+            label = str(FIELD_LABELS[name])
+        else:
+            label = capfirst(str(Product._meta.get_field(name).verbose_name))
+        _FIELD_LABELS[key] = label
+    return label
 
 
 def _same_number(a, b) -> bool:
@@ -604,9 +606,7 @@ class Planner:
         children = {
             "values": values,
             "prices": ProductPrice.objects.all(),
-            "relations": ProductRelation.objects.select_related("target__product_model").only(
-                *_RELATED_PRODUCT_FIELDS["target"]
-            ),
+            "relations": ProductRelation.objects.all(),
             "packing_units": PackingUnit.objects.all(),
         }
         for name, queryset in children.items():
@@ -628,13 +628,18 @@ class Planner:
             chosen[product_id].append(categories_by_pk[category_id])
         for pk, categories in chosen.items():
             by_pk[pk].categories = sorted(categories, key=lambda c: c.pk)
-        successors = {p.successor_id for p in products if p.successor_id}
-        if successors:
-            found = Product.objects.select_related("product_model").only(*_RELATED_PRODUCT_FIELDS[""])
-            found = found.in_bulk(successors)
+        # Related products (relation targets, successors), each read once for the batch with
+        # only what planning reads of them: their number and whether exports write them.
+        related = {p.successor_id for p in products if p.successor_id}
+        related.update(row.target_id for p in products for row in p.relations.all())
+        if related:
+            found = Product.objects.select_related("product_model").only(*_RELATED_PRODUCT_FIELDS)
+            found = found.in_bulk(related)
             for product in products:
                 if product.successor_id:
                     product.successor = found[product.successor_id]
+                for row in product.relations.all():
+                    row.target = found[row.target_id]
         return {p.article_number_key: p for p in products}
 
     def _attach_attributes(self, rows, owners_by_pk, owner: str = "product_id") -> None:

@@ -503,7 +503,8 @@ class _RowReader:
         if _blank_row(cells):
             return None
         row_location = Location(sheet=self.sheet, row=number)
-        values = [self._value(cell) for cell in cells[: self.width]]
+        value = self._value
+        values = [None if cell is None else value(cell) for cell in cells[: self.width]]
         values += [None] * (self.width - len(values))
         record = IncomingProduct(
             article_number=Raw(None, row_location),
@@ -523,11 +524,9 @@ class _RowReader:
         texts: dict[str, dict] = {}
         packing: dict[int, dict] = {}
         sparse = self.sparse
-        for index, value in enumerate(values):
-            if value is not None and index in sparse:
-                target = sparse[index]
-                location = Location(sheet=self.sheet, row=number, column=self.headers[index])
-                self._attribute(record, target, value, location, values, ranges, texts)
+        for index in [i for i, value in enumerate(values) if value is not None and i in sparse]:
+            location = Location(sheet=self.sheet, row=number, column=self.headers[index])
+            self._attribute(record, sparse[index], values[index], location, values, ranges, texts)
         for index, target in self.columns:
             kind = target.kind
             value = values[index]
