@@ -276,3 +276,51 @@ def test_a_file_that_states_the_whole_price_list_replaces_it(catalog, user):
     assert any(p.currency == "USD" for p in prices)
     assert any(p.valid_to and p.valid_to < today for p in prices)
     assert _plan_one(bmecat_prices(("10", "1"), ("9", "10.0"))).action == UNCHANGED
+
+
+def test_new_products_of_a_batch_are_written_in_bulk_each_with_its_revision_and_log_entry(catalog, user):
+    """``create_drafts``: a fixed number of queries for a batch of any size, and for each
+    product what Wagtail's create action leaves (a draft, one revision by the user holding
+    its rows, a ``wagtail.create`` entry) plus the save's change records (the search outbox)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from pim.imports.committing import create_drafts
+    from pim.search.models import OutboxEntry
+
+    def batch(prefix, count):
+        items = [
+            _item(
+                f"{prefix}-{n}",
+                row=n + 2,
+                fields={"family": "valves"},
+                names={"en": f"Valve {n}"},
+                values={"max_pressure": f"{10 + n} bar", "approvals": "fda|atex"},
+                prices={"net_list": f"{n}.50"},
+            )
+            for n in range(count)
+        ]
+        changes = Planner().plan_batch(items)
+        assert {c.action for c in changes} == {CREATE}
+        with CaptureQueriesContext(connection) as queries:
+            products = create_drafts(changes, user=user)
+        return products, len(queries)
+
+    small, small_queries = batch("BULK-S", 2)
+    large, large_queries = batch("BULK-L", 12)
+
+    assert large_queries == small_queries
+    for product in small + large:
+        product = Product.objects.get(pk=product.pk)
+        assert (product.live, product.has_unpublished_changes) == (False, True)
+        [revision] = product.revisions.all()
+        assert (product.latest_revision_id, revision.user) == (revision.pk, user)
+        draft = revision.as_object()
+        assert sorted(r.pk for r in draft.values.all()) == sorted(r.pk for r in product.values.all())
+        assert len(draft.values.all()) == 3  # a pressure and two approvals
+        assert [p.amount for p in draft.prices.all()] == [p.amount for p in product.prices.all()]
+        assert ModelLogEntry.objects.filter(
+            object_id=str(product.pk), action="wagtail.create", user=user, revision=revision
+        ).exists()
+    outbox = set(OutboxEntry.objects.values_list("product_id", flat=True))
+    assert {p.pk for p in small + large} <= outbox

@@ -232,6 +232,22 @@ def test_skip_invalid_imports_the_good_rows_and_writes_an_error_file(fakes, fami
     assert job.error_file.name.endswith(".csv")
 
 
+def test_skip_invalid_rejects_only_the_refused_draft_of_a_bulk_batch(fakes, family):
+    """New drafts are written per batch; when the catalog refuses the batch, each is written
+    on its own and only the refused row is rejected."""
+    job = make_job(
+        [["KH-3", "New", ""], ["KH-4", "refused", ""], ["KH-5", "Also new", ""]], skip_invalid=True
+    )
+
+    jobs.run_job(job, commit=True)
+
+    job.refresh_from_db()
+    assert job.status == ImportStatus.IMPORTED, job.message
+    assert set(Product.objects.values_list("article_number", flat=True)) == {"KH-3", "KH-5"}
+    assert (job.created_count, job.invalid_count) == (2, 1)
+    assert job.findings.get(kind=ImportFinding.Kind.ERROR).article_number == "KH-4"
+
+
 def test_bmecat_error_list_names_products_and_lines():
     stream = io.BytesIO()
     incoming = IncomingProduct(article_number=Raw("=A1"), location=Location(line=42))
