@@ -139,31 +139,32 @@ class StoredMeasurementField(MeasurementField):
             )
         except unit_service.UnitError as exc:
             raise ValidationError(exc.messages, code="invalid") from None
-        shown = str(measurement)
         if magnitude <= 0:
             raise ValidationError(
                 gettext("%(value)s is not above zero: enter a positive value, e.g. %(example)s.")
-                % {"value": shown, "example": self.example},
+                % {"value": measurement, "example": self.example},
                 code="min_value",
             )
-        too_large = ValidationError(
-            gettext("%(value)s is too large: enter less than %(largest)s %(unit)s.")
-            % {"value": shown, "largest": f"{self.largest:f}", "unit": self.stored_unit.symbol},
-            code="max_value",
-        )
         if not math.isfinite(magnitude) or magnitude >= self.largest:
-            raise too_large
+            raise self._too_large(measurement)
         # Through the shortest repr of the de-noised float, so 0.25 kg stays 0.25, not 0.2500000001.
         stored = Decimal(repr(unit_service.round_significant(magnitude))).quantize(self.step, ROUND_HALF_UP)
         if stored <= 0:
             raise ValidationError(
                 gettext("%(value)s is too small: the smallest value stored is %(step)s %(unit)s.")
-                % {"value": shown, "step": f"{self.step:f}", "unit": self.stored_unit.symbol},
+                % {"value": measurement, "step": f"{self.step:f}", "unit": self.stored_unit.symbol},
                 code="min_value",
             )
         if stored >= self.largest:
-            raise too_large
+            raise self._too_large(measurement)
         return stored
+
+    def _too_large(self, measurement) -> ValidationError:
+        return ValidationError(
+            gettext("%(value)s is too large: enter less than %(largest)s %(unit)s.")
+            % {"value": measurement, "largest": f"{self.largest:f}", "unit": self.stored_unit.symbol},
+            code="max_value",
+        )
 
 
 class RangeField(forms.MultiValueField):

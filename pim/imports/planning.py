@@ -194,9 +194,15 @@ class PlannedChange:
 _MEMO_LIMIT = 20_000
 
 
+_SCALARS = frozenset({str, int, float, bool, Decimal, type(None), date, datetime})
+
+
 def _frozen(value):
     """A key for a raw value that tells ``1``, ``1.0`` and ``True`` apart (they hash alike);
     None for values that are not remembered (texts per language)."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return (kind, value)
     if isinstance(value, list | tuple):
         items = tuple(_frozen(item) for item in value)
         return None if None in items else (type(value).__name__, items)
