@@ -50,7 +50,7 @@ from pim.exports.spreadsheets import csv_text
 
 from . import bmecat, committing, media, planning, tabular
 from .models import ImportFinding, ImportJob, ImportStatus, SourceFormat
-from .records import ERROR, WARNING, Problem
+from .records import ERROR, WARNING, IncomingProduct, Location, Problem, Raw
 
 logger = logging.getLogger(__name__)
 
@@ -314,6 +314,55 @@ def _text(value) -> str:
     return str(value)
 
 
+class _DeferredLinks:
+    """The changes whose relations point to products later in the file, until the whole file
+    is written: what linking needs of each (article number, place, action, the relations by
+    kind), spooled to a temporary file, since a large file has tens of thousands of them."""
+
+    def __init__(self):
+        self.spool = None
+        self.count = 0
+
+    def add(self, change) -> None:
+        if self.spool is None:
+            self.spool = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # noqa: SIM115 - closed by chunks()
+        location = change.incoming.location
+        self.spool.write(
+            json.dumps(
+                {
+                    "number": change.incoming.number,
+                    "location": [location.file, location.sheet, location.row, location.column, location.line],
+                    "action": change.action,
+                    "relations": change.deferred_relations,
+                }
+            )
+            + "\n"
+        )
+        self.count += 1
+
+    def chunks(self, size: int):
+        """The kept changes in file order, ``size`` at a time, as :class:`PlannedChange` s with
+        just those parts (not the row's cells and values); closes the spool."""
+        if self.spool is None:
+            return
+        self.spool.seek(0)
+        try:
+            while lines := list(islice(self.spool, size)):
+                yield [self._change(json.loads(line)) for line in lines]
+        finally:
+            self.spool.close()
+            self.spool = None
+
+    @staticmethod
+    def _change(data) -> planning.PlannedChange:
+        file, sheet, row, column, line = data["location"]
+        location = Location(file=file, sheet=sheet, row=row, column=column, line=line)
+        incoming = IncomingProduct(article_number=Raw(data["number"], location), location=location)
+        return planning.PlannedChange(
+            incoming=incoming, action=data["action"], deferred_relations=data["relations"]
+        )
+
+
 class _JobRun:
     def __init__(self, job: ImportJob, *, commit: bool, progress=None):
         self.job = job
@@ -327,7 +376,7 @@ class _JobRun:
         self.warnings = 0
         self.file_problems_seen = 0
         self.file_errors: list[Problem] = []
-        self.deferred = []  # changes with relations to products later in the file
+        self.deferred = _DeferredLinks()  # changes with relations to products later in the file
         self.rejected: list[tuple] = []  # (IncomingProduct, [error Problem]) for the error file
         self.source = None
         self.media = None  # the files of a BMEcat ZIP (media.MediaImport)
@@ -531,20 +580,24 @@ class _JobRun:
     def _link_late_relations(self):
         """All-or-nothing: relations to products later in the file, once the whole file is
         written; the drafts this import created are linked in bulk."""
-        drafts = [c for c in self.deferred if c.action == "create" and not self.job.publish]
-        for start in range(0, len(drafts), BATCH):
-            chunk = drafts[start : start + BATCH]
-            try:
-                with transaction.atomic():
-                    committing.link_created(chunk, user=self.job.user)
-                continue
-            except Exception:
-                logger.info("import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True)
+        for chunk in self.deferred.chunks(BATCH):
+            drafts = [change for change in chunk if self._bulk_linkable(change)]
+            if drafts:
+                try:
+                    with transaction.atomic():
+                        committing.link_created(drafts, user=self.job.user)
+                except Exception:
+                    logger.info("import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True)
+                    for change in drafts:
+                        self._apply_or_raise(change, committing.apply_deferred_relations)
             for change in chunk:
-                self._apply_or_raise(change, committing.apply_deferred_relations)
-        for change in self.deferred:
-            if not (change.action == "create" and not self.job.publish):
-                self._apply_or_raise(change, committing.apply_deferred_relations)
+                if not self._bulk_linkable(change):
+                    self._apply_or_raise(change, committing.apply_deferred_relations)
+
+    def _bulk_linkable(self, change) -> bool:
+        """A draft this import created (not published by it): its late relations are linked
+        in bulk (:func:`committing.link_created`)."""
+        return change.action == "create" and not self.job.publish
 
     def _apply_or_raise(self, change, write=None):
         try:
@@ -554,44 +607,45 @@ class _JobRun:
 
     def _defer(self, change):
         """Keep a change whose relations point to products later in the file: they are linked
-        once the whole file is written (only these changes are kept, not the file)."""
+        once the whole file is written (only these changes are kept, on disk, not the file)."""
         if change.deferred_relations and change.action != "invalid" and not _errors(change):
-            self.deferred.append(change.for_deferred_linking())
+            self.deferred.add(change)
 
     def _link_deferred_relations(self):
-        """Skip-invalid: link each product's late relations in a savepoint of its own; a refusal
-        leaves the product imported without them and is reported at its row."""
-        if not self.deferred:
-            return
+        """Skip-invalid: link the late relations, the drafts of a chunk in bulk (in a
+        savepoint), else each product in a savepoint of its own; a refusal leaves the product
+        imported without them and is reported at its row."""
         with transaction.atomic():
-            drafts = [c for c in self.deferred if c.action == "create" and not self.job.publish]
-            linked = set()
-            for start in range(0, len(drafts), BATCH):
-                chunk = drafts[start : start + BATCH]
-                try:
-                    with transaction.atomic():
-                        committing.link_created(chunk, user=self.job.user)
-                    linked.update(id(change) for change in chunk)
-                except Exception:
-                    logger.info("import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True)
-            for change in self.deferred:
-                if id(change) in linked:
-                    continue
-                try:
-                    with transaction.atomic():
-                        committing.apply_deferred_relations(
-                            change, user=self.job.user, publish=self.job.publish
+            for chunk in self.deferred.chunks(BATCH):
+                drafts = [change for change in chunk if self._bulk_linkable(change)]
+                linked = False
+                if drafts:
+                    try:
+                        with transaction.atomic():
+                            committing.link_created(drafts, user=self.job.user)
+                        linked = True
+                    except Exception:
+                        logger.info(
+                            "import job %s: bulk linking refused; one by one", self.job.pk, exc_info=True
                         )
-                except Exception as exc:  # reported; the product itself is imported
-                    self.findings.add(
-                        ImportFinding.Kind.ERROR,
-                        article_number=change.incoming.number,
-                        location=change.incoming.location,
-                        message=_(
-                            "The product was imported, but its relations could not be linked: %(error)s"
+                for change in chunk:
+                    if linked and self._bulk_linkable(change):
+                        continue
+                    try:
+                        with transaction.atomic():
+                            committing.apply_deferred_relations(
+                                change, user=self.job.user, publish=self.job.publish
+                            )
+                    except Exception as exc:  # reported; the product itself is imported
+                        self.findings.add(
+                            ImportFinding.Kind.ERROR,
+                            article_number=change.incoming.number,
+                            location=change.incoming.location,
+                            message=_(
+                                "The product was imported, but its relations could not be linked: %(error)s"
+                            )
+                            % {"error": _refusal(exc)},
                         )
-                        % {"error": _refusal(exc)},
-                    )
         self.findings.flush()
 
     def _planned_batches(self):

@@ -172,21 +172,6 @@ class PlannedChange:
     def errors(self) -> list[Problem]:
         return [problem for problem in self.problems if problem.severity == ERROR]
 
-    def for_deferred_linking(self) -> "PlannedChange":
-        """What linking the relations to later rows needs of this change (the committer keeps
-        it until the whole file is written): its article number, place, action and the
-        deferred relations, without the row's cells and values, which would make memory
-        grow with the file."""
-        incoming = IncomingProduct(
-            article_number=self.incoming.article_number, location=self.incoming.location
-        )
-        return PlannedChange(
-            incoming=incoming,
-            action=self.action,
-            family=self.family,
-            deferred_relations=self.deferred_relations,
-        )
-
 
 # Conversions remembered per file (the same cell text in many rows: a lifecycle, an order unit,
 # a country, a material) are forgotten in one go when this many are kept, so that memory

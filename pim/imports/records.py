@@ -26,7 +26,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Location:
     """Where a value stands in the file, for messages: ``Sheet "Products", row 12, column
     "max_pressure [bar]"`` or ``line 1834, element FVALUE``."""
@@ -67,7 +67,7 @@ class Problem:
     article_number: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class Raw:
     """One value as the file gives it, with its place and, for numbers, the unit the header
     or a unit column names (a unit typed in the cell wins over it)."""

@@ -96,9 +96,6 @@ class FakeChange:
     problems: list = field(default_factory=list)
     deferred_relations: dict = field(default_factory=dict)
 
-    def for_deferred_linking(self):
-        return self
-
 
 class FakePlanner:
     """Compares the English name with the catalog; a second row with the same article number
