@@ -27,6 +27,7 @@ Comparison rules (so that an exported file imported unchanged changes nothing):
 """
 
 import copy
+import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -414,8 +415,9 @@ class Planner:
         self._seen: dict[str, Location] = {}  # article number key -> first location in the file
         # target key -> [(owner number, kind, location, target number)] of relations not yet linkable
         self._pending: dict[str, list[tuple]] = {}
-        # (series, axis values) -> (article number, location) of the file's first variant with them
-        self._axis_signatures: dict[tuple, tuple[str, Location]] = {}
+        # digest of (series, axis values) -> article number of the file's first variant with them
+        # (its place is in _seen): a few dozen bytes per variant of a large file
+        self._axis_signatures: dict[bytes, str] = {}
         self._families = {f.code: f for f in Family.objects.all()}
         self._families_by_pk = {f.pk: f for f in self._families.values()}
         self._family_attributes: dict[int, dict] = {}
@@ -1233,14 +1235,16 @@ class _ProductPlan:
         if not axis_codes:
             return
         signature = (self.model.pk, tuple(_axis_key(effective.get(code, [])) for code in sorted(axis_codes)))
-        first = self.planner._axis_signatures.setdefault(signature, (self.item.number, self.item.location))
-        if first[0] != self.item.number:
+        digest = hashlib.blake2b(repr(signature).encode(), digest_size=16).digest()
+        first = self.planner._axis_signatures.setdefault(digest, self.item.number)
+        if first != self.item.number:
+            where = self.planner._seen.get(normalize_article_number(first), Location())
             self.error(
                 _(
                     "Variant %(other)s (%(where)s) of %(model)s has the same variant axis values; each "
                     "variant of a series needs its own combination."
                 )
-                % {"other": first[0], "where": first[1].describe(), "model": self.model.code},
+                % {"other": first, "where": where.describe(), "model": self.model.code},
                 self._axis_raw(axis_codes),
                 location=self.item.location,
             )
