@@ -338,7 +338,7 @@ def _write(product: Product, change: PlannedChange) -> None:
                 )
         product.relations = rows
     if patch.successor is not None:
-        product.successor = patch.successor or None
+        product.successor_id = patch.successor or None
     if patch.packing_units is not None:
         product.packing_units = [
             PackingUnit(sort_order=order, **values) for order, values in enumerate(patch.packing_units)

@@ -108,10 +108,19 @@ _TRUE = {"1", "true", "yes", "y", "ja", "j", "x", "wahr"}
 _FALSE = {"0", "false", "no", "n", "nein", "falsch"}
 # Relative tolerance of numbers read back from a file: exports round to 10 significant digits.
 _NUMBER_TOLERANCE = 1e-9
-# What planning reads of a related product (a relation's target, a successor): its number and
-# whether exports write it.
-_RELATED_PRODUCT_FIELDS = ("article_number", "live", "lifecycle", "product_model_id", "product_model__live")
 PACKING_FIELDS = ("code", "quantity", "gtin", "gross_weight", "length", "width", "height", "package_break")
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedProduct:
+    """A product as the target of a relation or a successor: its number, and whether exports
+    write relations to it (public and not discontinued): a file made by an export says
+    nothing about the others."""
+
+    pk: int
+    article_number: str
+    key: str
+    exported: bool
 
 
 @dataclass
@@ -135,7 +144,7 @@ class Patch:
     categories: list | None = None  # Category objects
     # kind -> [(target product id, quantity)]; None: relations unchanged
     relations: dict[str, list] | None = None
-    successor: Any = None  # a Product, or "" to clear; None: unchanged
+    successor: Any = None  # the successor's pk, or "" to clear; None: unchanged
     packing_units: list[dict] | None = None
 
     def __bool__(self):
@@ -428,6 +437,10 @@ class Planner:
         self._measured = self._measured_fields()
         self._memo: dict = {}
         self.order_units = set(order_unit_codes())
+        # The batch's related products: by pk (stored relations, successors) and by article
+        # number key (the targets the file names), see _related_products.
+        self._related: dict[int, RelatedProduct] = {}
+        self._targets: dict[str, RelatedProduct] = {}
 
     def remembered(self, key, compute):
         """``compute()`` once per ``key`` (its result or its ValidationError) for the file:
@@ -586,6 +599,7 @@ class Planner:
         cost more than planning the product. Families, series, attributes and options come
         from the planner's tables instead of being read again for every row that names them;
         related products (relation targets, successors) with only what planning reads of them."""
+        self._related = {}
         products = list(Product.objects.filter(article_number_key__in=keys))
         if not products:
             return {}
@@ -621,19 +635,26 @@ class Planner:
             chosen[product_id].append(categories_by_pk[category_id])
         for pk, categories in chosen.items():
             by_pk[pk].categories = sorted(categories, key=lambda c: c.pk)
-        # Related products (relation targets, successors), each read once for the batch with
-        # only what planning reads of them: their number and whether exports write them.
+        # Related products (relation targets, successors): their number and whether exports
+        # write them, read once for the batch (see _related_products).
         related = {p.successor_id for p in products if p.successor_id}
         related.update(row.target_id for p in products for row in p.relations.all())
-        if related:
-            found = Product.objects.select_related("product_model").only(*_RELATED_PRODUCT_FIELDS)
-            found = found.in_bulk(related)
-            for product in products:
-                if product.successor_id:
-                    product.successor = found[product.successor_id]
-                for row in product.relations.all():
-                    row.target = found[row.target_id]
+        self._related = {r.pk: r for r in self._related_products(pk__in=related)} if related else {}
         return {p.article_number_key: p for p in products}
+
+    @staticmethod
+    def _related_products(**lookup) -> list["RelatedProduct"]:
+        """The products ``lookup`` selects as planning sees a relation's target: number, key and
+        whether exports write it (the catalog's visibility rule for querysets, not discontinued),
+        without building a product (and its series) for each."""
+        products = Product.objects.filter(**lookup)
+        visible = set(products.publicly_visible().values_list("pk", flat=True))
+        return [
+            RelatedProduct(pk, number, key, pk in visible and lifecycle != Lifecycle.DISCONTINUED)
+            for pk, number, key, lifecycle in products.values_list(
+                "pk", "article_number", "article_number_key", "lifecycle"
+            )
+        ]
 
     def _attach_attributes(self, rows, owners_by_pk, owner: str = "product_id") -> None:
         """Value rows get their attribute, option and unit from the planner's tables (one
@@ -740,13 +761,13 @@ class Planner:
                     for number in self._numbers(raw):
                         wanted.add(normalize_article_number(number))
         wanted -= set(existing)
-        self._targets = {
-            p.article_number_key: p
-            for p in Product.objects.filter(article_number_key__in=wanted).only(
-                "pk", "article_number", "article_number_key", "live", "lifecycle", "product_model_id"
-            )
-        }
-        self._targets.update(existing)
+        self._targets = (
+            {r.key: r for r in self._related_products(article_number_key__in=wanted)} if wanted else {}
+        )
+        for key, product in existing.items():
+            exported = product.lifecycle != Lifecycle.DISCONTINUED and product.is_publicly_visible()
+            self._targets[key] = RelatedProduct(product.pk, product.article_number, key, exported)
+            self._related.setdefault(product.pk, self._targets[key])
 
     @staticmethod
     def _numbers(raw: Raw) -> list[str]:
@@ -1450,17 +1471,18 @@ class _ProductPlan:
                         continue
                     targets.append(target)
             relations[kind] = targets
+        related = self.planner._related
         if SUCCESSOR in relations:
             targets = relations.pop(SUCCESSOR)
             new = targets[0] if targets else None
             old_id = self.product.successor_id if self.product is not None else None
             if (new.pk if new else None) != old_id and not (
-                new is None and old_id and not self._exported(self.product.successor)
+                new is None and old_id and not related[old_id].exported
             ):
-                self.patch.successor = new if new is not None else ""
+                self.patch.successor = new.pk if new is not None else ""
                 self.changed(
                     _field_label("successor"),
-                    self.product.successor.article_number if old_id else "",
+                    related[old_id].article_number if old_id else "",
                     new.article_number if new else "",
                 )
         if not relations:
@@ -1469,7 +1491,7 @@ class _ProductPlan:
         changed = False
         for kind, targets in relations.items():
             old = [r for r in old_relations if r.kind == kind]
-            kept_hidden = [r for r in old if not self._exported(r.target)]
+            kept_hidden = [r for r in old if not related[r.target_id].exported]
             old_ids = [r.target_id for r in old]
             quantities = {r.target_id: r.quantity for r in old}
             new_ids = [t.pk for t in targets] + [
@@ -1478,7 +1500,7 @@ class _ProductPlan:
             new_plan[kind] = [(pk, quantities.get(pk)) for pk in new_ids]
             if set(old_ids) != set(new_ids):
                 changed = True
-                numbers = {r.target_id: r.target.article_number for r in old}
+                numbers = {r.target_id: related[r.target_id].article_number for r in old}
                 numbers.update({t.pk: t.article_number for t in targets})
                 self.changed(
                     labels.get(kind, kind),
@@ -1487,13 +1509,6 @@ class _ProductPlan:
                 )
         if changed:
             self.patch.relations = new_plan
-
-    def _exported(self, target) -> bool:
-        """Whether exports write a relation to ``target`` (public and not discontinued): a
-        file made by an export says nothing about the others."""
-        if target is None:
-            return False
-        return target.lifecycle != Lifecycle.DISCONTINUED and target.is_publicly_visible()
 
     def plan_packing_units(self) -> None:
         incoming = self.item.packing_units
