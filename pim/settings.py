@@ -522,6 +522,9 @@ PIM_EXPORT_PULL_RETRY_AFTER_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_RETRY_
 PIM_EXPORT_PULL_REUSE_SECONDS = int(os.environ.get("PIM_EXPORT_PULL_REUSE_SECONDS", "300"))
 
 # --- imports (pim/imports) --------------------------------------------------------------
+# Posted fields per request (Django's default is 1000): an import mapping's editor posts three
+# to five inputs per column of a supplier's file, and files of a few hundred columns are usual.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 # Files with at most this many rows (Excel, CSV) or products (BMEcat) are checked and imported
 # within the admin's request; larger ones by the task worker, the job page following its progress.
 PIM_IMPORT_INLINE_ROWS = int(os.environ.get("PIM_IMPORT_INLINE_ROWS", "2000"))

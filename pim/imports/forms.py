@@ -1,19 +1,26 @@
-"""Forms of the import admin: the upload of a file, and the saved mapping of a foreign layout."""
+"""Forms of the import admin: the upload of a file, and the saved mapping of a foreign layout
+(edited as tables: :mod:`pim.imports.widgets`)."""
 
+import json
+import re
 import zipfile
 from pathlib import PurePath
 
 from django import forms
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from pim.catalog.models import Attribute, AttributeOption
+from pim.catalog.localization import content_languages
+from pim.catalog.models import Attribute, AttributeOption, AttributeType, PackingUnit, Product, ProductPrice
 from pim.catalog.models.attributes import ENUM_TYPES
+from pim.exports.layout import LOGISTICS_COLUMNS, PACKING_UNIT_COLUMNS, REFERENCE_COLUMNS, packing_unit_base
 
-from .columns import plan_columns
+from .columns import LOCALIZED_FIELDS, PRICE_TYPES, PRODUCT_FIELDS, plan_columns
 from .jobs import BMECAT_SUFFIXES, TABULAR_SUFFIXES, detect_format
 from .models import ImportMapping, SourceFormat
+from .widgets import ColumnMappingWidget, OptionMappingWidget
 
 ENCODINGS = [
     ("", gettext_lazy("Detect (UTF-8, UTF-8 with BOM, else Windows-1252)")),
@@ -158,38 +165,241 @@ class CommitForm(forms.Form):
 
 # -- mappings --------------------------------------------------------------------------------
 
-TARGET_HELP = gettext_lazy(
-    'JSON object: header in the file → {"target": …, "unit": …}. Targets: '
-    '"field:<product field>" (e.g. field:gtin), "localized:<field>:<language>" (e.g. '
-    'localized:name:de), "attribute:<code>" ("attribute:<code>:min" / ":max" for ranges), '
-    '"unit_of:<header>" (a column holding the unit of another column), "price:net_list" or '
-    '"price:gros_list", "ignore". "unit": the unit of the column\'s numbers (e.g. "bar"). '
-    'Example: {"Druck max.": {"target": "attribute:max_pressure", "unit": "bar"}, '
-    '"Bezeichnung": {"target": "localized:name:de"}}'
+COLUMNS_HELP = gettext_lazy(
+    "One row per column of the supplier's file: what it fills, and the unit of its numbers when "
+    "neither the header nor the cells say it (e.g. bar; for prices the currency, e.g. EUR). Columns "
+    "not in the table are read with this catalog's own header grammar. Type a header into an empty "
+    "row to add a column; tick “Remove” to drop one."
 )
 OPTIONS_HELP = gettext_lazy(
-    "JSON object: attribute code → {label in the file: option code}, for labels the catalog does not "
-    'know. Example: {"material": {"Ms": "brass", "VA": "stainless_steel"}}'
+    "Labels in the file that the catalog does not know, with the option each means. Option codes "
+    "and the option labels of every catalog language are understood without a row here. Fill an "
+    "empty row to add a label."
 )
 FEATURES_HELP = gettext_lazy(
-    'BMEcat only. JSON object: feature name or ECLASS code in the file → {"target": '
-    '"attribute:<code>", "unit": …}, as for columns. Example: {"AAB123": {"target": "attribute:max_pressure"}}'
+    'BMEcat only. JSON object: feature name or ECLASS code in the file → {"target": …, "unit": …}. '
+    'Targets: "attribute:<code>" ("attribute:<code>:min" / ":max" for ranges), "field:<product '
+    'field>" (e.g. field:gtin), "localized:<field>:<language>" (e.g. localized:name:de), "ignore". '
+    '"unit": the unit of the values (e.g. "bar"). Example: {"AAB123": {"target": '
+    '"attribute:max_pressure", "unit": "bar"}}'
 )
+# Packing units offered in the editor; a mapping may name more (it is then shown as it is).
+PACKING_UNITS_OFFERED = 3
+RELATION_LABELS = {
+    "successor": gettext_lazy("Successor (article number)"),
+    "accessories": gettext_lazy("Accessories (article numbers)"),
+    "spare_parts": gettext_lazy("Spare parts (article numbers)"),
+    "replacements": gettext_lazy("Replacements (article numbers)"),
+    "compatible": gettext_lazy("Compatible with (article numbers)"),
+}
+
+
+def _language_name(code: str) -> str:
+    try:
+        return get_language_info(code)["name_translated"]
+    except KeyError:
+        return code
+
+
+def _field_label(model, name: str) -> str:
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
+def column_target_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The targets a column can fill in this catalog, grouped for the mapping editor:
+    ``[(group label, [(target in the mapping grammar, label), …]), …]``. Attributes are those of
+    the catalog's families, languages those of ``PIM_LANGUAGES``; exactly the grammar
+    :func:`pim.imports.columns.plan_columns` reads."""
+    languages = content_languages()
+    product = [
+        ("field:article_number", _("Article number (identifies the product)")),
+        ("field:action", _("Action of a delta file (new, update, delete)")),
+        *((f"field:{name}", _field_label(Product, name)) for name in PRODUCT_FIELDS),
+        ("field:categories", _("Categories (codes)")),
+    ]
+    texts = [
+        (f"localized:{name}:{language}", f"{_field_label(Product, name)} ({_language_name(language)})")
+        for name in LOCALIZED_FIELDS
+        for language in languages
+    ]
+    attributes = []
+    for attribute in Attribute.objects.filter(families__isnull=False).distinct().order_by("code"):
+        label = str(attribute)
+        if attribute.type == AttributeType.TEXT and attribute.localizable:
+            attributes.extend(
+                (f"attribute:{attribute.code}:{language}", f"{label} ({_language_name(language)})")
+                for language in languages
+            )
+            continue
+        attributes.append((f"attribute:{attribute.code}", label))
+        if attribute.type == AttributeType.RANGE:
+            attributes.append(
+                (f"attribute:{attribute.code}:min", _("%(attribute)s: minimum") % {"attribute": label})
+            )
+            attributes.append(
+                (f"attribute:{attribute.code}:max", _("%(attribute)s: maximum") % {"attribute": label})
+            )
+    prices = [
+        (f"price:{price_type}", label)
+        for price_type, label in ProductPrice.PriceType.choices
+        if price_type in PRICE_TYPES
+    ]
+    packing = [
+        (
+            f"field:{packing_unit_base(number, name)}",
+            _("Packing unit %(number)s: %(field)s")
+            % {"number": number, "field": _field_label(PackingUnit, name)},
+        )
+        for number in range(1, PACKING_UNITS_OFFERED + 1)
+        for name in PACKING_UNIT_COLUMNS
+    ]
+    relations = [(f"field:{name}", RELATION_LABELS.get(name, name)) for name in REFERENCE_COLUMNS]
+    return [
+        (_("Ignore"), [("ignore", _("Ignore this column"))]),
+        (_("Product"), product),
+        (_("Names and texts"), texts),
+        (_("Attributes"), attributes),
+        (_("Prices"), prices),
+        (_("Packing units"), packing),
+        (_("Related products"), relations),
+    ]
+
+
+def enumeration_choices() -> tuple[list[tuple[str, str]], dict[str, list[tuple[str, str]]]]:
+    """The enumeration attributes of the catalog's families (``[(code, "label (code)"), …]``)
+    and their options (``{attribute code: [(option code, label), …]}``), for the option rows."""
+    attributes = list(
+        Attribute.objects.filter(families__isnull=False, type__in=ENUM_TYPES).distinct().order_by("code")
+    )
+    options: dict[str, list[tuple[str, str]]] = {}
+    for option in AttributeOption.objects.filter(attribute__in=attributes).select_related("attribute"):
+        options.setdefault(option.attribute.code, []).append((option.code, str(option)))
+    return [(attribute.code, str(attribute)) for attribute in attributes], options
+
+
+class ColumnMappingField(forms.Field):
+    """The columns table as ``{header: {"target": …, "unit": …}}`` (unit only when given).
+    Rows ticked "Remove" and empty rows are left out; a header twice, a row without header or
+    without target is an error naming the row. Whether the targets mean something is checked
+    by the form against the reader (:func:`_checked_targets`)."""
+
+    widget = ColumnMappingWidget
+
+    def to_python(self, value) -> dict:
+        if value in self.empty_values:
+            return {}
+        if isinstance(value, str):
+            return _json_value(value, _('Write a JSON object: header → {"target": …}.'))
+        if isinstance(value, dict):
+            return value
+        columns: dict[str, dict] = {}
+        seen: set[str] = set()
+        errors = []
+        for number, row in enumerate(value, 1):
+            if row.remove or row.is_empty:
+                continue
+            # The file's own headers are kept exactly; typed ones lose stray spaces (the reader
+            # matches headers spaces and case aside).
+            header = row.header.strip() if row.added else row.header
+            if not header.strip():
+                errors.append(
+                    _("Row %(number)s: write the column's header as it is in the file, or clear the row.")
+                    % {"number": number}
+                )
+            elif not row.target:
+                errors.append(
+                    _("“%(header)s”: choose what the column fills (or “Ignore this column”).")
+                    % {"header": header}
+                )
+            elif header.strip().casefold() in seen:
+                errors.append(
+                    _("“%(header)s” is in the table twice: keep one row for it.") % {"header": header}
+                )
+            else:
+                seen.add(header.strip().casefold())
+                columns[header] = {"target": row.target}
+                if row.unit.strip():
+                    columns[header]["unit"] = row.unit.strip()
+        if errors:
+            raise forms.ValidationError(errors)
+        return columns
+
+
+class OptionMappingField(forms.Field):
+    """The option rows as ``{attribute code: {label in the file: option code}}``. Rows ticked
+    "Remove" and empty rows are left out; a half-filled row or a label twice for one attribute
+    is an error naming the label. Whether attribute and option exist is checked by the form
+    (:meth:`ImportMappingForm.clean_options`)."""
+
+    widget = OptionMappingWidget
+
+    def to_python(self, value) -> dict:
+        if value in self.empty_values:
+            return {}
+        if isinstance(value, str):
+            return _json_value(value, _("Write a JSON object: attribute code → {label: option code}."))
+        if isinstance(value, dict):
+            return value
+        options: dict[str, dict[str, str]] = {}
+        errors = []
+        for number, row in enumerate(value, 1):
+            if row.remove or row.is_empty:
+                continue
+            label, option = row.label.strip(), row.option.strip()
+            if not (row.attribute and label and option):
+                errors.append(
+                    _(
+                        "Row %(number)s: choose the attribute and write both the label in the file and "
+                        "the option code it means, or clear the row."
+                    )
+                    % {"number": number}
+                )
+                continue
+            labels = options.setdefault(row.attribute, {})
+            if any(known.casefold() == label.casefold() for known in labels):
+                errors.append(
+                    _("“%(label)s” of %(code)s is in the table twice: keep one row for it.")
+                    % {"label": label, "code": row.attribute}
+                )
+                continue
+            labels[label] = option
+        if errors:
+            raise forms.ValidationError(errors)
+        return options
+
+
+def _json_value(text: str, message: str) -> dict:
+    """A JSON object posted instead of the table (scripts, the stored shape), or ``message``."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise forms.ValidationError(message) from None
+    if not isinstance(value, dict):
+        raise forms.ValidationError(message)
+    return value
 
 
 class ImportMappingForm(WagtailAdminModelForm):
-    """A mapping edited as JSON, checked against the catalog: every target must name a field,
-    language, attribute, price type or option that exists (a typo is reported with its header)."""
+    """A mapping edited as tables (columns, option labels; BMEcat features as JSON), checked
+    against the catalog: every target must name a field, language, attribute, price type or
+    option that exists (a typo is reported with its header). The targets offered are read from
+    the catalog when the form is made."""
+
+    columns = ColumnMappingField(label=gettext_lazy("Columns"), required=False, help_text=COLUMNS_HELP)
+    options = OptionMappingField(label=gettext_lazy("Option values"), required=False, help_text=OPTIONS_HELP)
 
     class Meta:
         model = ImportMapping
         fields = ["name", "supplier", "source_format", "default_family", "columns", "options", "features"]
-        widgets = {
-            "columns": forms.Textarea(attrs={"rows": 12}),
-            "options": forms.Textarea(attrs={"rows": 6}),
-            "features": forms.Textarea(attrs={"rows": 6}),
-        }
-        help_texts = {"columns": TARGET_HELP, "options": OPTIONS_HELP, "features": FEATURES_HELP}
+        widgets = {"features": forms.Textarea(attrs={"rows": 6})}
+        help_texts = {"features": FEATURES_HELP}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["columns"].widget.target_groups = column_target_choices()
+        attributes, options = enumeration_choices()
+        self.fields["options"].widget.attributes = attributes
+        self.fields["options"].widget.options = options
 
     def clean_columns(self):
         return _checked_targets(self.cleaned_data.get("columns"))
@@ -245,9 +455,40 @@ def _checked_targets(value) -> dict:
             errors.append(_("“%(header)s”: the unit must be text, e.g. “bar”.") % {"header": header})
     if errors:
         raise forms.ValidationError(errors)
-    plan = plan_columns(list(value), mapping=ImportMapping(columns=value))
+    headers = list(value)
+    plan = plan_columns(headers, mapping=ImportMapping(columns=value))
     # Problems of the file as a whole (no article number column) are the file's business.
     errors = [f"“{p.location.column}”: {p.message}" for p in plan.problems if p.location.column]
+    for header, target in zip(headers, plan.targets, strict=True):
+        unit = value[header].get("unit", "").strip()
+        if target is not None and unit:
+            errors.extend(_unit_problems(header, target, unit))
     if errors:
         raise forms.ValidationError(errors)
     return value
+
+
+def _unit_problems(header: str, target, unit: str) -> list[str]:
+    """A unit given to a column that has none (the reader would drop it without a word), or a
+    price's unit that is no currency. Attribute units are checked by the planner."""
+    if target.kind == "price":
+        if not re.fullmatch(r"[A-Z]{3}", unit):
+            return [
+                _("“%(header)s”: “%(unit)s” is not a currency. Write an ISO 4217 code such as EUR.")
+                % {"header": header, "unit": unit}
+            ]
+        return []
+    takes_unit = (
+        target.kind == "attribute"
+        or (target.kind == "field" and target.name in LOGISTICS_COLUMNS)
+        or (target.kind == "packing_unit" and bool(PACKING_UNIT_COLUMNS.get(target.name)))
+    )
+    if takes_unit:
+        return []
+    return [
+        _(
+            "“%(header)s”: the column gives %(target)s, which has no unit, so “%(unit)s” would be "
+            "ignored. Clear the unit."
+        )
+        % {"header": header, "target": target.mapping_target(), "unit": unit}
+    ]

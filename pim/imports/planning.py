@@ -357,6 +357,8 @@ def same_values(old_rows: list, new_rows: list) -> bool:
 
 
 def _same_field(name: str, old, new) -> bool:
+    if type(old) is type(new) and old == new:
+        return True  # most cells of a file read back as they were stored
     if name == "country_of_origin":
         old = getattr(old, "code", old) or ""
         new = getattr(new, "code", new) or ""

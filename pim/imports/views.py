@@ -24,6 +24,7 @@ from wagtail.permission_policies.base import BasePermissionPolicy
 
 from pim.assets.filenames import safe_filename
 from pim.catalog.models import Product
+from pim.exports.layout import packing_unit_base, parse_header
 
 from .forms import DRAFT_RULE, CommitForm, ImportMappingForm, UploadForm
 from .jobs import (
@@ -37,6 +38,7 @@ from .jobs import (
 )
 from .models import ImportFinding, ImportJob, ImportMapping, ImportStatus
 from .tasks import queue_check, queue_commit
+from .widgets import UNIT_OF
 
 PERMISSION = "catalog.change_product"
 PAGE_SIZE = 50
@@ -212,12 +214,40 @@ class MappingCreateView(CreateView):
         job = ImportJob.objects.filter(pk=job_id).first() if job_id.isdigit() else None
         if job is None:
             return super().get_initial_form_instance()
-        columns = {header: {"target": target or "ignore"} for header, target in source_columns(job) if header}
         return ImportMapping(
             name=PurePath(job.original_name).stem[:100],
             source_format=job.source_format,
-            columns=columns,
+            columns=prefilled_columns(source_columns(job)),
         )
+
+
+def prefilled_columns(understood: list[tuple[str, str]]) -> dict:
+    """The mapping columns of a file as the reader understood it (``(header, target)`` pairs,
+    "" when ignored), in the mapping's own grammar: the unit in a header (``max_pressure
+    [psi]``) becomes the row's unit, since a mapped header is no longer read for it, and the
+    reader's unit columns (``nominal_size unit``) name the header whose unit they give."""
+    understood = [(header, target) for header, target in understood if header]
+    header_of = {target: header for header, target in understood if target}
+    columns = {}
+    for header, target in understood:
+        if target.startswith(UNIT_OF):
+            measured = target.removeprefix(UNIT_OF)
+            kind, _sep, rest = measured.partition(":")
+            if kind == "packing_unit":
+                number, _sep, name = rest.partition(":")
+                measured = f"field:{packing_unit_base(int(number), name)}" if number.isdigit() else ""
+            other = header_of.get(measured)
+            columns[header] = {"target": f"{UNIT_OF}{other}" if other else "ignore"}
+            continue
+        columns[header] = {"target": target or "ignore"}
+        if not target.startswith(("localized:", "ignore")):
+            try:
+                unit = parse_header(header).unit
+            except ValueError:
+                unit = ""
+            if unit:
+                columns[header]["unit"] = unit
+    return columns
 
 
 class ImportMappingViewSet(ModelViewSet):
