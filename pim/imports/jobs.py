@@ -653,7 +653,10 @@ class _JobRun:
         file (it finds duplicate article numbers across batches)."""
         planner = planning.Planner(user=self.job.user, mapping=self.job.mapping)
         for batch in _batches(self.source, BATCH):
-            yield planner.plan_batch(batch), len(batch)
+            planned = planner.plan_batch(batch)
+            if self.media is not None:
+                self.media.prepare(planned)
+            yield planned, len(batch)
         # Relations to articles that never came, and the references of a plain BMEcat XML.
         for problem in [*planner.finish(), *(self.media.finish() if self.media else [])]:
             self.findings.problem(problem)

@@ -16,6 +16,7 @@ published product is offered on its page at once, like a file uploaded in the ad
 import logging
 import shutil
 import tempfile
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -95,6 +96,21 @@ class MediaImport:
         self.example = None  # (article number, media) of the first reference of a plain XML
         self._checked: dict[tuple, _Checked] = {}
         self._assets: dict[tuple, object] = {}  # (member, kind) -> Asset stored in this pass
+        # product pk -> {(role, file hash)} of its links, for the batch being planned
+        self._existing: dict[int, set] | None = None
+
+    def prepare(self, changes) -> None:
+        """Read the links of a batch's stored products that name files, once for the batch
+        (whether a file is linked already is asked for every reference)."""
+        ids = [c.product.pk for c in changes if c.product is not None and c.incoming.media]
+        self._existing = defaultdict(set)
+        if not (ids and self.in_zip):
+            return
+        links = AssetLink.objects.filter(product_id__in=ids).values_list(
+            "product_id", "role", "asset__current_revision__sha256"
+        )
+        for product_id, role, sha256 in links:
+            self._existing[product_id].add((role, sha256))
 
     # -- dry run and commit: what the file's references become --------------------------
     def plan(self, change) -> tuple[list[MediaLink], list[tuple[str, str, str]], list[Problem]]:
@@ -184,9 +200,11 @@ class MediaImport:
                     )
         return self._checked[key]
 
-    @staticmethod
-    def _linked(product, checked: _Checked) -> bool:
+    def _linked(self, product, checked: _Checked) -> bool:
         roles = [checked.role] if checked.role else [LinkRole.MAIN_IMAGE, LinkRole.GALLERY]
+        if self._existing is not None:
+            existing = self._existing.get(product.pk, ())
+            return any((role, checked.sha256) in existing for role in roles)
         return AssetLink.objects.filter(
             product=product, role__in=roles, asset__current_revision__sha256=checked.sha256
         ).exists()
