@@ -85,23 +85,33 @@ def apply_deferred_relations(change: PlannedChange, *, user, publish: bool) -> P
             Product.objects.get(article_number_key=normalize_article_number(change.article_number)).pk
         )
         relations = list(product.relations.all())
-        linked = False
-        for kind, kind_numbers in change.deferred_relations.items():
-            for number in kind_numbers:
-                target = targets.get(normalize_article_number(number))
-                if target is None or target.pk == product.pk:
-                    continue
-                if kind == "successor":
-                    product.successor = target
-                    linked = True
-                elif not any(r.kind == kind and r.target_id == target.pk for r in relations):
-                    relations.append(ProductRelation(kind=kind, target=target))
-                    linked = True
-        if not linked:
+        new_rows, successor = _late_links(product, relations, change, targets)
+        if not new_rows and successor is None:
             return product
-        product.relations = relations
+        if successor is not None:
+            product.successor = successor
+        product.relations = relations + new_rows
         EditAction(product, user=user, publish=publish, clean=False).execute(skip_permission_checks=True)
         return product
+
+
+def _late_links(
+    product, relations: list, change: PlannedChange, targets: dict
+) -> tuple[list, Product | None]:
+    """The relation rows to add to ``product`` (besides its ``relations``) and its successor
+    (None: unchanged) for ``change``'s relations to products later in the file; targets that
+    never came, and the product itself, are left out."""
+    new_rows, successor = [], None
+    for kind, kind_numbers in change.deferred_relations.items():
+        for number in kind_numbers:
+            target = targets.get(normalize_article_number(number))
+            if target is None or target.pk == product.pk:
+                continue
+            if kind == "successor":
+                successor = target
+            elif not any(r.kind == kind and r.target_id == target.pk for r in [*relations, *new_rows]):
+                new_rows.append(ProductRelation(product=product, kind=kind, target=target))
+    return new_rows, successor
 
 
 def _link_created(change: PlannedChange, targets: dict, *, user) -> Product:
@@ -132,18 +142,7 @@ def link_created(changes: list[PlannedChange], *, user, targets: dict | None = N
         linked, added = [], []
         for product, change in zip(products, changes, strict=True):
             relations = list(product.relations.all())
-            new_rows, successor = [], None
-            for kind, kind_numbers in change.deferred_relations.items():
-                for number in kind_numbers:
-                    target = targets.get(normalize_article_number(number))
-                    if target is None or target.pk == product.pk:
-                        continue
-                    if kind == "successor":
-                        successor = target
-                    elif not any(
-                        r.kind == kind and r.target_id == target.pk for r in [*relations, *new_rows]
-                    ):
-                        new_rows.append(ProductRelation(product=product, kind=kind, target=target))
+            new_rows, successor = _late_links(product, relations, change, targets)
             if not new_rows and successor is None:
                 continue
             if new_rows:
