@@ -35,6 +35,7 @@ from pim.catalog.identifiers import normalize_article_number
 from pim.catalog.models import Lifecycle, PackingUnit, Product, ProductPrice, ProductRelation
 from pim.catalog.signals import products_bulk_saved
 
+from .inserts import insert_rows
 from .planning import CREATE, INVALID, UNCHANGED, PlannedChange, current_price
 
 # accessor name -> the child model's key to the product
@@ -192,20 +193,23 @@ def create_drafts(changes: list[PlannedChange], *, user) -> list[Product]:
         children.append(named)
         products.append(product)
     Product.objects.bulk_create(products, batch_size=500)
-    rows_by_model: dict[type, list] = defaultdict(list)
+    # (model, key to the product: None for category links, which need no keys back) -> rows
+    rows_by_model: dict[tuple, list] = defaultdict(list)
     for product, named in zip(products, children, strict=True):
         for name, rows in named.items():
             if name in _M2M_FIELDS:
                 through = Product._meta.get_field(name).remote_field.through
                 source, target = _M2M_FIELDS[name]
-                rows_by_model[through] += [through(**{source: product.pk, target: row.pk}) for row in rows]
+                rows_by_model[through, None] += [
+                    through(**{source: product.pk, target: row.pk}) for row in rows
+                ]
                 continue
             for row in rows:
                 setattr(row, _CHILD_KEYS[name], product)
             if rows:
-                rows_by_model[type(rows[0])] += rows
-    for model, rows in rows_by_model.items():
-        model.objects.bulk_create(rows, batch_size=500)
+                rows_by_model[type(rows[0]), _CHILD_KEYS[name]] += rows
+    for (model, key), rows in rows_by_model.items():
+        insert_rows(model, rows, parent_key=key)
     for product, named in zip(products, children, strict=True):
         # Back in memory (not committed again), so the revision serializes them without
         # reading them back.

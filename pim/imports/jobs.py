@@ -221,8 +221,10 @@ def run_job(job: ImportJob, *, commit: bool, progress=None) -> ImportJob:
 
 
 # Allocations between two runs of the cyclic garbage collector's youngest generation while a
-# job runs (Python's default is 700).
+# job runs (Python's default is 700), and runs of the youngest between two of the middle one
+# (default 10): the job collects the middle generation itself once per batch.
 GC_THRESHOLD = 50_000
+GC_MIDDLE_THRESHOLD = 1_000
 
 
 @contextlib.contextmanager
@@ -231,23 +233,19 @@ def _fewer_collections():
     walk every live object: an import allocates millions (model instances, rows, diffs) while
     the planner's tables and Django's own objects stay alive, and the collector took a quarter
     of a dry run. During a job, the objects that exist before it are frozen out of the
-    collector's walks and the youngest generation runs every ``GC_THRESHOLD`` allocations;
-    both are restored afterwards. The job runs a full collection after each batch (see
-    ``_JobRun._after_batch``), so the cycles it makes do not pile up."""
+    collector's walks, the youngest generation runs every ``GC_THRESHOLD`` allocations and
+    what survives it waits in the middle generation: the job collects that once per batch,
+    when the batch's objects are garbage (see ``_JobRun._planned_batches``), so the reference
+    cycles among a batch's products and rows are freed without walking what lives longer.
+    Both are restored afterwards."""
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(max(GC_THRESHOLD, threshold[0]), *threshold[1:])
+    gc.set_threshold(max(GC_THRESHOLD, threshold[0]), max(GC_MIDDLE_THRESHOLD, threshold[1]), *threshold[2:])
     try:
         yield
     finally:
         gc.set_threshold(*threshold)
         gc.unfreeze()
-
-
-def _batches(iterable, size: int):
-    iterator = iter(iterable)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 class _Findings:
@@ -444,14 +442,18 @@ class _JobRun:
 
     def _plan_all(self):
         for planned, size in self._planned_batches():
-            for change in planned:
-                self._plan_media(change)
-                self._record(change)
+            self._check_batch(planned)
+            del planned  # see _planned_batches
             self._after_batch(size)
         if self.file_errors:  # found while reading, e.g. a broken XML element
             self._fail(self._file_error_message())
         else:
             self._finish(ImportStatus.CHECKED, self._checked_message())
+
+    def _check_batch(self, planned):
+        for change in planned:
+            self._plan_media(change)
+            self._record(change)
 
     def _commit_all_or_nothing(self):
         job = self.job
@@ -462,23 +464,8 @@ class _JobRun:
                 if job.source_format == SourceFormat.BMECAT:
                     bmecat.apply_categories(self.source)
                 for planned, size in self._planned_batches():
-                    drafts = []  # new products written together at the end of the batch
-                    for change in planned:
-                        links = self._plan_media(change)
-                        self._record(change)
-                        if self.counts["invalid"] or self.file_errors:
-                            continue  # counting the errors of the whole file, writing nothing
-                        if self._bulk_creatable(change, links):
-                            drafts.append(change)
-                            self._defer(change)
-                            continue
-                        product = change.product
-                        if change.action in ("create", "update"):
-                            product = self._apply_or_raise(change)
-                        self._apply_media(links, product)
-                        self._defer(change)
-                    if drafts and not (self.counts["invalid"] or self.file_errors):
-                        self._create_drafts(drafts)
+                    self._write_batch(planned)
+                    del planned  # see _planned_batches
                     self._after_batch(size)
                 if self.counts["invalid"] or self.file_errors:
                     raise _Rollback()
@@ -505,47 +492,34 @@ class _JobRun:
         else:
             self._finish(ImportStatus.IMPORTED, self._imported_message())
 
+    def _write_batch(self, planned):
+        """All-or-nothing: write a batch's changes (once the file has an error, only count)."""
+        drafts = []  # new products written together at the end of the batch
+        for change in planned:
+            links = self._plan_media(change)
+            self._record(change)
+            if self.counts["invalid"] or self.file_errors:
+                continue  # counting the errors of the whole file, writing nothing
+            if self._bulk_creatable(change, links):
+                drafts.append(change)
+                self._defer(change)
+                continue
+            product = change.product
+            if change.action in ("create", "update"):
+                product = self._apply_or_raise(change)
+            self._apply_media(links, product)
+            self._defer(change)
+        if drafts and not (self.counts["invalid"] or self.file_errors):
+            self._create_drafts(drafts)
+
     def _commit_skipping_invalid(self):
         job = self.job
         if job.source_format == SourceFormat.BMECAT:
             with transaction.atomic():
                 bmecat.apply_categories(self.source)
         for planned, size in self._planned_batches():
-            with transaction.atomic():
-                planned = [(change, self._plan_media(change)) for change in planned]
-                # The batch's new drafts in bulk, in a savepoint; when the catalog refuses the
-                # bulk write, each is written on its own below and only the refused row is rejected.
-                drafts = [change for change, links in planned if self._bulk_creatable(change, links)]
-                written = set()
-                if drafts:
-                    try:
-                        with transaction.atomic():
-                            committing.create_drafts(drafts, user=job.user)
-                        written = {id(change) for change in drafts}
-                    except Exception:
-                        logger.info("import job %s: bulk create refused; one by one", job.pk, exc_info=True)
-                for change, links in planned:
-                    product = change.product
-                    if id(change) in written:
-                        pass
-                    elif change.action in ("create", "update") and not _errors(change):
-                        try:
-                            with atomic_with_files():
-                                product = committing.apply(change, user=job.user, publish=job.publish)
-                        except Exception as exc:  # the catalog refused it: reject this row only
-                            logger.info("import job %s: %s refused: %s", job.pk, change.incoming.number, exc)
-                            change.problems.append(
-                                Problem(
-                                    _refusal(exc),
-                                    location=change.incoming.location,
-                                    article_number=change.incoming.number,
-                                )
-                            )
-                            change.action = "invalid"
-                    self._record(change)
-                    if change.action != "invalid" and not _errors(change):
-                        self._apply_media(links, product)
-                    self._defer(change)
+            self._write_batch_skipping_invalid(planned)
+            del planned  # see _planned_batches
             self._after_batch(size)
         self._link_deferred_relations()
         self._note_file_problems()
@@ -577,6 +551,45 @@ class _JobRun:
         for change in changes:
             self._apply_or_raise(change)
 
+    def _write_batch_skipping_invalid(self, planned):
+        """Skip-invalid: write a batch's changes in one transaction, each product in a savepoint."""
+        job = self.job
+        with transaction.atomic():
+            planned = [(change, self._plan_media(change)) for change in planned]
+            # The batch's new drafts in bulk, in a savepoint; when the catalog refuses the
+            # bulk write, each is written on its own below and only the refused row is rejected.
+            drafts = [change for change, links in planned if self._bulk_creatable(change, links)]
+            written = set()
+            if drafts:
+                try:
+                    with transaction.atomic():
+                        committing.create_drafts(drafts, user=job.user)
+                    written = {id(change) for change in drafts}
+                except Exception:
+                    logger.info("import job %s: bulk create refused; one by one", job.pk, exc_info=True)
+            for change, links in planned:
+                product = change.product
+                if id(change) in written:
+                    pass
+                elif change.action in ("create", "update") and not _errors(change):
+                    try:
+                        with atomic_with_files():
+                            product = committing.apply(change, user=job.user, publish=job.publish)
+                    except Exception as exc:  # the catalog refused it: reject this row only
+                        logger.info("import job %s: %s refused: %s", job.pk, change.incoming.number, exc)
+                        change.problems.append(
+                            Problem(
+                                _refusal(exc),
+                                location=change.incoming.location,
+                                article_number=change.incoming.number,
+                            )
+                        )
+                        change.action = "invalid"
+                self._record(change)
+                if change.action != "invalid" and not _errors(change):
+                    self._apply_media(links, product)
+                self._defer(change)
+
     def _link_late_relations(self):
         """All-or-nothing: relations to products later in the file, once the whole file is
         written; the drafts this import created are linked in bulk."""
@@ -593,6 +606,7 @@ class _JobRun:
             for change in chunk:
                 if not self._bulk_linkable(change):
                     self._apply_or_raise(change, committing.apply_deferred_relations)
+            gc.collect(1)  # the products linked in this chunk (see _fewer_collections)
 
     def _bulk_linkable(self, change) -> bool:
         """A draft this import created (not published by it): its late relations are linked
@@ -646,17 +660,26 @@ class _JobRun:
                             )
                             % {"error": _refusal(exc)},
                         )
+                gc.collect(1)  # the products linked in this chunk (see _fewer_collections)
         self.findings.flush()
 
     def _planned_batches(self):
         """(planned changes, rows) per batch of the source, planned by one planner for the whole
         file (it finds duplicate article numbers across batches)."""
         planner = planning.Planner(user=self.job.user, mapping=self.job.mapping)
-        for batch in _batches(self.source, BATCH):
+        rows = iter(self.source)
+        while batch := list(islice(rows, BATCH)):
             planned = planner.plan_batch(batch)
             if self.media is not None:
                 self.media.prepare(planned)
-            yield planned, len(batch)
+            size = len(batch)
+            del batch
+            yield planned, size
+            # The caller is done with the batch and holds none of it (it deletes its name), so
+            # its objects are garbage now: the reference cycles among them are freed by walking
+            # only what was made since the last batch (see _fewer_collections).
+            del planned
+            gc.collect(1)
         # Relations to articles that never came, and the references of a plain BMEcat XML.
         for problem in [*planner.finish(), *(self.media.finish() if self.media else [])]:
             self.findings.problem(problem)
@@ -709,11 +732,6 @@ class _JobRun:
             self.rejected.append((incoming, [p for p in problems if p.severity == ERROR]))
 
     def _after_batch(self, size: int):
-        # The batch's products and their in-memory rows form reference cycles; with the young
-        # generation run rarely (see _fewer_collections) they would pile up until one of the
-        # collector's rare full runs and memory would grow with the file. One full collection
-        # per batch frees them; the objects of before the job are frozen out of its walk.
-        gc.collect()
         self._note_file_problems()
         if self.findings.spool is None:
             self.findings.flush()
