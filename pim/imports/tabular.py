@@ -34,6 +34,7 @@ from openpyxl import Workbook
 from pim.exports.layout import LIST_SEPARATOR
 from pim.exports.spreadsheets import csv_text, text_from_csv, xlsx_text
 
+from . import read_ahead
 from .columns import ERROR_COLUMN, ColumnPlan, Target, plan_columns
 from .records import (
     ERROR,
@@ -274,7 +275,8 @@ class XlsxSource(TabularSource):
             rows = None  # only an estimate: reading the rows reports the damage
         if rows:
             self.total_rows = max(rows - 1, 0)
-        self._rows = self._guarded(self._workbook.rows(path))
+        rows = self._workbook.rows(path)
+        self._rows = self._guarded(rows)
         for number, cells in self._rows:
             if not _blank_row(cells):
                 self._set_headers(number, cells)
@@ -282,6 +284,12 @@ class XlsxSource(TabularSource):
         else:
             if self._readable:
                 self._no_header()
+            return
+        if self._readable and read_ahead.available(self.total_rows):
+            # The data rows are parsed by a second process while this one plans them. The
+            # header's reader is kept: discarding it would close ``rows`` before the fork.
+            self._header_rows = self._rows
+            self._rows = self._guarded(read_ahead.read_ahead(rows))
 
     def _refuse_unsafe(self) -> None:
         self.fail(
@@ -308,6 +316,10 @@ class XlsxSource(TabularSource):
         return self._rows
 
     def close(self) -> None:
+        # Closing the readers stops a reading process (pim.imports.read_ahead) early.
+        for rows in (self._rows, getattr(self, "_header_rows", None)):
+            if rows is not None:
+                rows.close()
         if self._workbook is not None:
             self._workbook.close()
             self._workbook = None

@@ -17,6 +17,13 @@ from pim.imports.models import ImportFinding, ImportJob, ImportMapping, ImportSt
 SHOWN = 20
 
 
+class _ProgressBar(tqdm):
+    """tqdm without its monitor thread: a large workbook is parsed in a forked process
+    (``pim.imports.read_ahead``), which is done only while the command has one thread."""
+
+    monitor_interval = 0
+
+
 class ImportCommand(BaseCommand):
     """Base of the import commands: subclasses name the format and add their options."""
 
@@ -95,7 +102,7 @@ class ImportCommand(BaseCommand):
     def run(self, job: ImportJob, *, commit: bool, verbosity: int) -> None:
         """Run the job with a progress bar on stderr, print the summary; exit code 1 (a
         CommandError) when errors block the import."""
-        with tqdm(
+        with _ProgressBar(
             total=job.rows_total,
             unit=_(" rows"),
             desc=job.original_name,
