@@ -180,6 +180,8 @@ INSTALLED_APPS = [
     "django_countries",
     "pim.inquiries",
     "pim.imports",
+    "pim.api",
+    "pim.webhooks",
     "cms",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -212,6 +214,9 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "csp",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -585,3 +590,50 @@ PIM_NOTICE_SEND_LEASE_SECONDS = int(os.environ.get("PIM_NOTICE_SEND_LEASE_SECOND
 # Whether visitors may learn list prices: the public product page shows the net list price and
 # visitors may subscribe to price changes. Off by default (many manufacturers quote per customer).
 PIM_PUBLIC_PRICES = env_bool("PIM_PUBLIC_PRICES", False)
+
+# --- REST API (pim/api, /api/v1/) ----------------------------------------------------------
+# Tokens only (no session authentication: no CSRF questions, and an editor's browser session
+# does not widen what a page's script could read). Read-only for the public; rate limits per
+# token and, without one, per client address, counted in the Django cache. Rates in DRF's form
+# ("600/minute"). PIM_API_NUM_PROXIES: how many proxies' X-Forwarded-For entries to trust for
+# the client address (0: the connection's address; a client cannot choose its own bucket).
+PIM_API_RATE_TOKEN = os.environ.get("PIM_API_RATE_TOKEN", "1200/minute")
+PIM_API_RATE_ANONYMOUS = os.environ.get("PIM_API_RATE_ANONYMOUS", "120/minute")
+PIM_API_PAGE_SIZE = int(os.environ.get("PIM_API_PAGE_SIZE", "50"))
+PIM_API_MAX_PAGE_SIZE = int(os.environ.get("PIM_API_MAX_PAGE_SIZE", "500"))
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["pim.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "pim.api.throttling.TokenRateThrottle",
+        "pim.api.throttling.AnonymousRateThrottle",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "pim.api.pagination.KeysetPagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "NUM_PROXIES": int(os.environ.get("PIM_API_NUM_PROXIES", "0")),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PIM catalog API",
+    "DESCRIPTION": "Read the product catalog: products with values in canonical and display units, series, "
+    "families, attributes and categories. Send an API token as `Authorization: Bearer <token>`; without one "
+    "only publicly visible data is returned.",
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": r"/api/v1/",
+    "PREPROCESSING_HOOKS": ["pim.api.schema.only_api_endpoints"],
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+}
+
+# --- Webhooks (pim/webhooks) ---
+# Hosts a webhook may reach although they resolve to loopback or private addresses (receivers
+# inside the company network; tests list 127.0.0.1). Everything else must be public.
+PIM_WEBHOOK_ALLOWED_HOSTS = [host.lower() for host in env_list("PIM_WEBHOOK_ALLOWED_HOSTS", "")]
+PIM_WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("PIM_WEBHOOK_MAX_ATTEMPTS", "15"))
+PIM_WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("PIM_WEBHOOK_PAUSE_AFTER_FAILURES", "10"))
+PIM_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("PIM_WEBHOOK_RETRY_BASE_SECONDS", "60"))
+PIM_WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("PIM_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
+PIM_WEBHOOK_BATCH = int(os.environ.get("PIM_WEBHOOK_BATCH", "100"))

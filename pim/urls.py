@@ -21,6 +21,7 @@ urlpatterns = [
     path("downloads/", include("pim.assets.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("pim.exports.urls")),
+    path("api/v1/", include("pim.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
