@@ -329,7 +329,7 @@ def write_products(bodies: list[tuple[str, object]], *, user, publish: bool) -> 
         readers.append(_Reader(str(number or "").strip(), body))
     # One planner for the request: families, attributes and units are read once, the stored
     # products of all items with a fixed number of queries.
-    planner = Planner(user=user)
+    planner = Planner(user=user, drafts=not publish)
     planned = iter(planner.plan_batch([r.item for n, r in enumerate(readers) if n not in duplicates]))
     results = []
     for index, reader in enumerate(readers):

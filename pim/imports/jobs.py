@@ -666,7 +666,7 @@ class _JobRun:
     def _planned_batches(self):
         """(planned changes, rows) per batch of the source, planned by one planner for the whole
         file (it finds duplicate article numbers across batches)."""
-        planner = planning.Planner(user=self.job.user, mapping=self.job.mapping)
+        planner = planning.Planner(user=self.job.user, mapping=self.job.mapping, drafts=not self.job.publish)
         rows = iter(self.source)
         while batch := list(islice(rows, BATCH)):
             planned = planner.plan_batch(batch)

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
+from wagtail.models import Revision
 
 from pim.catalog import units as unit_service
 from pim.catalog.commercial import order_unit_codes
@@ -418,9 +419,14 @@ def current_price(prices, price_type: str, currency: str, today: date):
 class Planner:
     """Plans a whole file, batch by batch (see the module docstring)."""
 
-    def __init__(self, *, user=None, mapping=None, languages=None):
+    def __init__(self, *, user=None, mapping=None, languages=None, drafts=True):
+        """``drafts``: a product with unpublished changes is planned against its pending draft
+        (a change already in it is no change, so importing a file twice without publishing
+        writes one revision). False for an import that publishes: it is planned against the
+        published row, so that what the draft holds and the live row lacks is published."""
         self.user = user
         self.mapping = mapping
+        self.drafts = drafts
         self.languages = list(languages or settings.PIM_LANGUAGES)
         self.today = timezone.localdate()
         self._seen: dict[str, Location] = {}  # article number key -> first location in the file
@@ -605,12 +611,19 @@ class Planner:
         products = list(Product.objects.filter(article_number_key__in=keys))
         if not products:
             return {}
+        # A product with unpublished changes is planned against its pending draft, the state
+        # the committer edits (as the admin does): a change already in the draft is no change.
+        drafts = self._pending_drafts(products) if self.drafts else {}
+        products = [drafts.get(p.pk, p) for p in products]
         by_pk = {p.pk: p for p in products}
+        stored = {pk: p for pk, p in by_pk.items() if pk not in drafts}  # rows from the tables
         for product in products:
             product.family = self._families_by_pk[product.family_id]
-        values: dict[int, list] = {pk: [] for pk in by_pk}
-        for row in ProductValue.objects.filter(product_id__in=by_pk).order_by("pk"):
+        values: dict[int, list] = {pk: [] for pk in stored}
+        for row in ProductValue.objects.filter(product_id__in=stored).order_by("pk"):
             values[row.product_id].append(row)
+        for pk, draft in drafts.items():
+            values[pk] = list(draft.values.all())
         self._attach_attributes([row for rows in values.values() for row in rows], by_pk)
         children = {
             "values": values,
@@ -621,20 +634,25 @@ class Planner:
         for name, queryset in children.items():
             rows = queryset
             if not isinstance(queryset, dict):
-                rows = {pk: [] for pk in by_pk}
-                for row in queryset.filter(product_id__in=by_pk):
+                rows = {pk: [] for pk in stored}
+                for row in queryset.filter(product_id__in=stored):
                     rows[row.product_id].append(row)
+                for pk, draft in drafts.items():
+                    rows[pk] = list(getattr(draft, name).all())
             for pk, product_rows in rows.items():
                 setattr(by_pk[pk], name, product_rows)
         through = Product.categories.through
         categories_by_pk = {c.pk: c for c in self._categories.values()}
-        links = list(through.objects.filter(product_id__in=by_pk).values_list("product_id", "category_id"))
+        links = list(through.objects.filter(product_id__in=stored).values_list("product_id", "category_id"))
+        for pk, draft in drafts.items():
+            links += [(pk, category.pk) for category in draft.categories.all()]
         missing = {category_id for _product_id, category_id in links} - set(categories_by_pk)
         if missing:  # created after the planner started (none in a plain import)
             categories_by_pk.update(Category.objects.in_bulk(missing))
         chosen: dict[int, list] = {pk: [] for pk in by_pk}
         for product_id, category_id in links:
-            chosen[product_id].append(categories_by_pk[category_id])
+            if category_id in categories_by_pk:  # a draft may name a category deleted since
+                chosen[product_id].append(categories_by_pk[category_id])
         for pk, categories in chosen.items():
             by_pk[pk].categories = sorted(categories, key=lambda c: c.pk)
         # Related products (relation targets, successors): their number and whether exports
@@ -643,6 +661,21 @@ class Planner:
         related.update(row.target_id for p in products for row in p.relations.all())
         self._related = {r.pk: r for r in self._related_products(pk__in=related)} if related else {}
         return {p.article_number_key: p for p in products}
+
+    @staticmethod
+    def _pending_drafts(products) -> dict[int, Product]:
+        """The latest revisions, as products, of those of ``products`` with unpublished
+        changes (by pk): what ``get_latest_revision_as_object`` gives, read in one query."""
+        pending = {
+            p.latest_revision_id: p for p in products if p.has_unpublished_changes and p.latest_revision_id
+        }
+        if not pending:
+            return {}
+        drafts = {}
+        for revision in Revision.objects.filter(pk__in=pending).only("pk", "content"):
+            product = pending[revision.pk]
+            drafts[product.pk] = product.with_content_json(revision.content)
+        return drafts
 
     @staticmethod
     def _related_products(**lookup) -> list["RelatedProduct"]:

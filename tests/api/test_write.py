@@ -287,11 +287,6 @@ def test_writes_fire_the_catalog_change_events(api, family, writer):
     assert OutboxEntry.objects.filter(product_id=product.pk).exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The import's planner compares with the published row, not the pending draft revision, so a "
-    "repeated identical write to a published product makes another draft revision (pim/imports, the lead's).",
-)
 def test_repeated_put_to_a_published_product_makes_one_draft_revision(api, family, writer):
     product = make_product(family, article_number="KH-PUB2", values={"max_pressure": "10 bar"})
     body = {"values": {"max_pressure": "16 bar"}}

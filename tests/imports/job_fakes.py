@@ -103,7 +103,7 @@ class FakePlanner:
 
     batches: list = []
 
-    def __init__(self, *, user=None, mapping=None, languages=None):
+    def __init__(self, *, user=None, mapping=None, languages=None, drafts=True):
         self.seen = {}
 
     def plan_batch(self, incoming):

@@ -210,6 +210,29 @@ def test_an_import_adds_to_a_pending_draft_instead_of_discarding_it(catalog, use
     assert draft.short_description == {"en": "Edited in the admin, not published yet"}
 
 
+def test_a_change_already_in_the_pending_draft_is_no_change(catalog, user):
+    """Importing the same edit twice without publishing: the second pass plans against the
+    draft the first one left (as the committer edits it) and writes nothing."""
+    full = Product.objects.get(pk=catalog.products["full"].pk)
+    first = _plan_one(_item("KH-100", names={"en": "Renamed by import"}, values={"max_pressure": "232 psi"}))
+    assert first.action == UPDATE
+    apply(first, user=user, publish=False)
+    revisions = full.revisions.count()
+
+    again = _plan_one(_item("KH-100", names={"en": "Renamed by import"}, values={"max_pressure": "232 psi"}))
+
+    assert again.action == UNCHANGED, again.changes
+    assert apply(again, user=user, publish=False).pk == full.pk
+    assert full.revisions.count() == revisions
+    # The live row is untouched, and a different edit is still planned against the draft.
+    assert Product.objects.get(pk=full.pk).name["en"] != "Renamed by import"
+    other = _plan_one(_item("KH-100", names={"en": "Renamed again"}))
+    assert other.action == UPDATE
+    assert [(label, old, new) for label, old, new in other.changes if "Name" in label] == [
+        ("Name (en)", "Renamed by import", "Renamed again")
+    ]
+
+
 def test_a_change_with_errors_is_not_written(catalog, user):
     change = _plan_one(_item("KH-100", values={"max_pressure": "20 parsecs"}))
     assert change.action == INVALID
