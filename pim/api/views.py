@@ -10,6 +10,7 @@ Thin views: what a request may read is :mod:`pim.api.access`, parameters are
 from functools import cache
 
 from csp.decorators import csp_update
+from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.utils import translation
@@ -59,7 +60,10 @@ from .write_serializers import (
 )
 
 LANG_PARAMETER = OpenApiParameter(
-    "lang", OpenApiTypes.STR, description="Language of texts (a catalog language; default: the site's)."
+    "lang",
+    OpenApiTypes.STR,
+    enum=list(settings.PIM_LANGUAGES),
+    description="Language of texts (a catalog language; default: the site's).",
 )
 FIELDS_PARAMETER = OpenApiParameter(
     "fields",
@@ -262,7 +266,11 @@ class ProductViewSet(CatalogReadViewSet):
             raise params.invalid(getattr(error, "parameter", "filter"), error.messages[0]) from None
         query.suggestions = False
         with translation.override(self.language):
-            result = run_search(query)
+            try:
+                # Codes are checked against the catalog when the query is resolved.
+                result = run_search(query)
+            except SearchQueryError as error:
+                raise params.invalid(getattr(error, "parameter", "filter"), error.messages[0]) from None
             rows = {product.pk: product for product in self.get_queryset().filter(pk__in=result.ids)}
             products = [rows[pk] for pk in result.ids if pk in rows]
             next_url = (

@@ -37,6 +37,13 @@ class SearchQueryError(ValidationError):
     """A query that cannot be run (unknown attribute, wrong unit, bad cursor…)."""
 
 
+def _naming(parameter: str, message: str) -> SearchQueryError:
+    """An error about the URL parameter ``parameter`` (``.parameter``, as params.py sets it)."""
+    error = SearchQueryError(message)
+    error.parameter = parameter
+    return error
+
+
 class RangeMode(StrEnum):
     COVERS = "covers"  # the product's range contains my value or interval
     OVERLAPS = "overlaps"  # the product's range shares at least one value with my interval
@@ -435,7 +442,7 @@ def resolve(query: SearchQuery) -> ResolvedQuery:
         lookup = {"pk": query.category} if isinstance(query.category, int) else {"code": query.category}
         category = Category.objects.filter(**lookup).first()
         if category is None:
-            raise SearchQueryError(_("Unknown category “%(code)s”.") % {"code": query.category})
+            raise _naming("category", _("Unknown category “%(code)s”.") % {"code": query.category})
         category_ids = tuple(category.get_descendants(include_self=True).values_list("pk", flat=True))
 
     family_ids = None
@@ -443,7 +450,7 @@ def resolve(query: SearchQuery) -> ResolvedQuery:
         found = dict(Family.objects.filter(code__in=query.families).values_list("code", "pk"))
         missing = [code for code in query.families if code not in found]
         if missing:
-            raise SearchQueryError(_("Unknown family “%(code)s”.") % {"code": ", ".join(missing)})
+            raise _naming("family", _("Unknown family “%(code)s”.") % {"code": ", ".join(missing)})
         family_ids = tuple(sorted(found.values()))
 
     lifecycles = None

@@ -68,6 +68,8 @@ def test_search_pages_and_sparse_fields(api, indexed):
         ("filter[colour]", "red"),
         ("filter[max_pressure][about]", "16 bar"),
         ("lifecycle", "sold"),
+        ("family", "no-such-family"),  # known only when the backend resolves the query
+        ("category", "no-such-category"),
     ],
 )
 def test_bad_filters_are_400_naming_the_parameter(api, indexed, parameter, value):

@@ -3,13 +3,12 @@ page's policy, without a blocked script or style. Header tests cannot show this.
 
 import pytest
 
-from tests.browser.conftest import browser, new_page, page, page_factory  # noqa: F401 (fixtures)
 from tests.browser.support import expect
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
-def test_docs_page_renders_the_schema_without_policy_violations(page, live_server):  # noqa: F811
+def test_docs_page_renders_the_schema_without_policy_violations(page, live_server):
     violations, outside = [], []
     page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
     page.on("request", lambda r: None if r.url.startswith(live_server.url) else outside.append(r.url))
