@@ -615,12 +615,17 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "PIM catalog API",
-    "DESCRIPTION": "Read the product catalog: products with values in canonical and display units, series, "
-    "families, attributes and categories. Send an API token as `Authorization: Bearer <token>`; without one "
-    "only publicly visible data is returned.",
+    "DESCRIPTION": "Read and write the product catalog: products with values in canonical and display units, "
+    "series, families, attributes and categories; create and update products by article number (a token with "
+    "the write scope). Send an API token as `Authorization: Bearer <token>`; without one only publicly "
+    "visible data is returned.",
     "VERSION": "1",
     "SCHEMA_PATH_PREFIX": r"/api/v1/",
     "PREPROCESSING_HOOKS": ["pim.api.schema.only_api_endpoints"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pim.api.schema.declare_common_answers",
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
@@ -637,3 +642,9 @@ PIM_WEBHOOK_PAUSE_AFTER_FAILURES = int(os.environ.get("PIM_WEBHOOK_PAUSE_AFTER_F
 PIM_WEBHOOK_RETRY_BASE_SECONDS = int(os.environ.get("PIM_WEBHOOK_RETRY_BASE_SECONDS", "60"))
 PIM_WEBHOOK_RETRY_MAX_SECONDS = int(os.environ.get("PIM_WEBHOOK_RETRY_MAX_SECONDS", "3600"))
 PIM_WEBHOOK_BATCH = int(os.environ.get("PIM_WEBHOOK_BATCH", "100"))
+
+# --- OCI punch-out (pim/oci, /oci/) ---
+INSTALLED_APPS += ["pim.oci"]
+# Hours an OCI session (the signed token in the punch-out pages' links) stays valid after the
+# last page the buyer opened in the punch-out.
+PIM_OCI_SESSION_HOURS = float(os.environ.get("PIM_OCI_SESSION_HOURS", "8"))

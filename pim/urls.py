@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("exports/", include("pim.exports.urls")),
     path("api/v1/", include("pim.api.urls")),
+    # SAP calls one fixed OCI entry URL, whatever the language.
+    path("oci/", include("pim.oci.urls")),
 ]
 
 urlpatterns += i18n_patterns(
