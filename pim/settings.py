@@ -648,3 +648,7 @@ INSTALLED_APPS += ["pim.oci"]
 # Hours an OCI session (the signed token in the punch-out pages' links) stays valid after the
 # last page the buyer opened in the punch-out.
 PIM_OCI_SESSION_HOURS = float(os.environ.get("PIM_OCI_SESSION_HOURS", "8"))
+# Wrong OCI logins per client address within the window before the entry call answers 429
+# (the address as the admin's login throttling resolves it, PIM_LOGIN_IP_HEADER).
+PIM_OCI_LOGIN_MAX_FAILURES = int(os.environ.get("PIM_OCI_LOGIN_MAX_FAILURES", "10"))
+PIM_OCI_LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("PIM_OCI_LOGIN_FAILURE_WINDOW_SECONDS", "300"))

@@ -25,12 +25,9 @@ No request builds a file itself:
   ``PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS`` answer ``429`` with ``Retry-After``.
 """
 
-import time
 from datetime import timedelta
 
-from axes.helpers import get_client_ip_address
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -38,6 +35,8 @@ from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
+
+from pim.failures import FailureCounter
 
 from . import delta
 from .formats import writer_class
@@ -62,34 +61,12 @@ def _error(status: int, message: str, **headers) -> JsonResponse:
 
 
 # -- wrong tokens --------------------------------------------------------------------------
-# Counted per client address in fixed windows in the shared cache (PIM_CACHE_URL), so every
-# web process sees the same count; the address is resolved like the admin's login throttling
-# (PIM_LOGIN_IP_HEADER behind a proxy).
 
-
-def _failure_window(request) -> tuple[str, int]:
-    """(cache key of the client's current window, seconds until the window ends)."""
-    window = settings.PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS
-    now = time.time()
-    address = get_client_ip_address(request) or "unknown"
-    return f"pim-exports:pull-failures:{address}:{int(now // window)}", int(window - now % window) + 1
-
-
-def _locked_out(request) -> int | None:
-    """Seconds the client must wait, if it sent too many wrong tokens."""
-    key, remaining = _failure_window(request)
-    if cache.get(key, 0) >= settings.PIM_EXPORT_PULL_MAX_FAILURES:
-        return remaining
-    return None
-
-
-def _count_failure(request) -> None:
-    key, _remaining = _failure_window(request)
-    cache.add(key, 0, timeout=settings.PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS + 1)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS + 1)
+_WRONG_TOKENS = FailureCounter(
+    "exports-pull",
+    limit=lambda: settings.PIM_EXPORT_PULL_MAX_FAILURES,
+    window=lambda: settings.PIM_EXPORT_PULL_FAILURE_WINDOW_SECONDS,
+)
 
 
 def _too_many_failures(seconds: int) -> JsonResponse:
@@ -188,14 +165,14 @@ def pull(request, code):
     channel = Channel.objects.filter(code=code, active=True).first()
     if channel is None:
         raise Http404(_("No active channel with this code."))
-    wait = _locked_out(request)
+    wait = _WRONG_TOKENS.locked_out(request)
     if wait is not None:
         return _too_many_failures(wait)
     secret = _token(request)
     token = ReceiverToken.authenticate(channel, secret)
     if token is None:
         if secret:
-            _count_failure(request)
+            _WRONG_TOKENS.count(request)
         return _error(
             401,
             _("A valid, unrevoked token for this channel is required."),

@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from pim.catalog.commercial import order_unit_label
 from pim.catalog.models import Product
 from pim.catalog.trade import plain_decimal
+from pim.failures import FailureCounter
 from pim.inquiries.selection import SelectionError, format_quantity, parse_quantity, valid_quantities_near
 from pim.search.backends import search
 from pim.search.params import filter_key, query_from_params
@@ -55,6 +57,14 @@ def _entry_params(request) -> dict[str, str]:
         for key in source:
             merged[key.upper()] = source.get(key, "").strip()
     return merged
+
+
+# Wrong USERNAME/PASSWORD pairs per client address and window, before the entry call answers 429.
+_WRONG_LOGINS = FailureCounter(
+    "oci-login",
+    limit=lambda: settings.PIM_OCI_LOGIN_MAX_FAILURES,
+    window=lambda: settings.PIM_OCI_LOGIN_FAILURE_WINDOW_SECONDS,
+)
 
 
 def authenticate(username: str, password: str) -> OciCustomer | None:
@@ -208,8 +218,19 @@ def entry(request):
     ``~OkCode``, ``~CALLER`` and FUNCTION (none: browse; VALIDATE and DETAIL with PRODUCTID and
     QUANTITY; BACKGROUND_SEARCH with SEARCHSTRING)."""
     params = _entry_params(request)
+    wait = _WRONG_LOGINS.locked_out(request)
+    if wait is not None:
+        response = _refused(
+            request,
+            _("Too many wrong logins from this address; try again in %(seconds)s seconds.")
+            % {"seconds": wait},
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
     customer = authenticate(params.get("USERNAME", ""), params.get("PASSWORD", ""))
     if customer is None:
+        _WRONG_LOGINS.count(request)
         return _refused(
             request,
             _(

@@ -4,13 +4,12 @@ error, and every answer (status code, content type, headers, body) is one the sc
 declares. The number of examples per operation is bounded so that CI stays fast."""
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import positive_data_acceptance
 
 from pim.api.models import ApiToken, TokenScope
 from pim.catalog.models import Category, Lifecycle
 from tests.factories import make_product, make_valve_family
+
+from .schemathesis_support import check_operations
 
 # Examples per operation (Hypothesis' default is 100).
 EXAMPLES = 25
@@ -36,26 +35,5 @@ def catalog_data(django_user_model):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.slow
 def test_the_api_answers_as_its_schema_says(live_server, catalog_data):
-    # Loaded from the live server, as a client would (schemathesis' pytest plugin, which
-    # could do that through a fixture, does not run on pytest 9).
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/")
-    headers = {"Authorization": f"Bearer {catalog_data}"}
-    labels = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        labels.append(operation.label)
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-        def check(case):
-            # "Schema-valid data is accepted" is left out: a cursor is opaque and a field list
-            # names the endpoint's fields, so a string the schema allows may still be a 400
-            # that names the parameter (and that answer is checked against the schema).
-            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-
-        try:
-            check()
-        except Exception as failure:
-            failure.add_note(f"operation: {operation.label}")
-            raise
+    labels = check_operations(f"{live_server.url}/api/v1/schema/", catalog_data, examples=EXAMPLES)
     assert "GET /api/v1/products/" in labels

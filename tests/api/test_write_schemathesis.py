@@ -7,12 +7,11 @@ shape, but whether "16 parsec" is a pressure or a family code exists is the cata
 question, answered with a documented 400."""
 
 import pytest
-import schemathesis
-from hypothesis import HealthCheck, given, settings
-from schemathesis.checks import positive_data_acceptance
 
 from pim.api.models import ApiToken, TokenScope
 from tests.factories import make_product, make_valve_family
+
+from .schemathesis_support import check_operations
 
 EXAMPLES = 30
 
@@ -29,23 +28,7 @@ def write_secret(django_user_model):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.slow
 def test_write_operations_answer_as_the_schema_says(live_server, write_secret):
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/schema/")
-    headers = {"Authorization": f"Bearer {write_secret}"}
-    labels = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation.method.upper() not in ("PUT", "PATCH", "POST"):
-            continue
-        labels.append(operation.label)
-
-        @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-        def check(case):
-            case.call_and_validate(headers=headers, excluded_checks=[positive_data_acceptance])
-
-        try:
-            check()
-        except Exception as failure:
-            failure.add_note(f"operation: {operation.label}")
-            raise
+    labels = check_operations(
+        f"{live_server.url}/api/v1/schema/", write_secret, examples=EXAMPLES, methods=("PUT", "PATCH", "POST")
+    )
     assert {"PUT /api/v1/products/{article_number}/", "POST /api/v1/products/bulk/"} <= set(labels)

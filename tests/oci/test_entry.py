@@ -48,6 +48,19 @@ def test_wrong_credentials_are_refused(client, customer, fields):
     assert_refused(entry(client, **fields), "USERNAME or PASSWORD is wrong")
 
 
+def test_repeated_wrong_logins_from_one_address_are_held_off(client, customer, settings):
+    settings.PIM_OCI_LOGIN_MAX_FAILURES = 3
+    for _attempt in range(3):
+        assert_refused(entry(client, PASSWORD="guess"), "USERNAME or PASSWORD is wrong")
+    # Now even the right password waits: guessing cannot go on at full speed.
+    held_off = entry(client)
+    assert_refused(held_off, "Too many wrong logins", status=429)
+    assert 0 < int(held_off["Retry-After"]) <= settings.PIM_OCI_LOGIN_FAILURE_WINDOW_SECONDS + 1
+    # Another address is not held off.
+    data = {"USERNAME": USERNAME, "PASSWORD": PASSWORD, "HOOK_URL": HOOK_URL}
+    assert client.post("/oci/", data, REMOTE_ADDR="192.0.2.7").status_code == 302
+
+
 def test_an_inactive_customer_is_refused(client, customer):
     customer.active = False
     customer.save()
