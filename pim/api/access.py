@@ -9,6 +9,8 @@ unpublished products included.
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
+from pim.assets.models import Asset, AssetLink
+from pim.assets.visibility import public_link_condition
 from pim.catalog.models import Category, Product, ProductModel
 
 from .models import ApiToken
@@ -52,3 +54,22 @@ def readable_categories(request):
         ).filter(Q(products__in=visible) | Q(productmodel__variants__in=visible))
     )
     return categories.filter(subtree_with_visible_product)
+
+
+def readable_assets(request):
+    """Assets: for the public, exactly what the download rule serves (public, valid, with a
+    file or video link, linked to a publicly visible product); full read: every asset."""
+    assets = Asset.objects.all()
+    return assets if sees_unpublished(request) else assets.publicly_downloadable()
+
+
+def readable_asset_links(request, asset_ids):
+    """The links of these assets the request may know of: for the public only those leading
+    to a publicly visible product (a link to a draft would reveal the draft)."""
+    links = AssetLink.objects.filter(asset_id__in=asset_ids)
+    return links if sees_unpublished(request) else links.filter(public_link_condition())
+
+
+def reads_internals(request) -> bool:
+    """Channels and export runs are internal: only full-read and write tokens see them."""
+    return sees_unpublished(request)

@@ -18,3 +18,14 @@ class WriteScopeForChanges(BasePermission):
             return True
         token = request.auth
         return isinstance(token, ApiToken) and token.scope == TokenScope.WRITE
+
+
+class FullReadScope(BasePermission):
+    """Internal data (channels and their export runs) needs a ``full_read`` or ``write``
+    token. Without a token DRF answers 401, with a ``public_read`` token 403."""
+
+    message = _("Channels are internal; reading them needs a token with the “full_read” or “write” scope.")
+
+    def has_permission(self, request, view):
+        token = request.auth
+        return isinstance(token, ApiToken) and token.sees_unpublished

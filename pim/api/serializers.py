@@ -9,6 +9,8 @@ page by :class:`ProductPage`, so the queries per page do not grow with the page 
 """
 
 from django.conf import settings
+from django.db.models import Q
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -16,10 +18,12 @@ from rest_framework import serializers
 
 from pim.assets.downloads import asset_url, datasheet_url
 from pim.assets.exchange import available_links_for_products
+from pim.assets.models import ROLE_ORDER, AssetKind, LinkRole
 from pim.catalog.localization import localize
 from pim.catalog.models import AttributeType, Lifecycle, ProductPrice, RelationKind
 from pim.catalog.units import round_significant
 from pim.catalog.values import effective_values, family_attributes_in_display_order, format_stored_value
+from pim.exports.models import ExportFormat, RunKind, RunStatus, Schedule
 
 # Fields only full-read tokens get: whether the row is published and whether a newer draft
 # exists. The public never learns that a draft exists.
@@ -602,3 +606,224 @@ class ProductSearchSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text=_("The next page; null on the last page."))
     facets = FacetSerializer(many=True, help_text=_("Counts for the filterable attributes."))
     results = ProductSerializer(many=True, help_text=_("The products of this page, in the search's order."))
+
+
+# -- assets --------------------------------------------------------------------------------
+
+# Fields only full-read tokens get: an asset's own visibility settings. The public sees only
+# downloadable assets, for which these say nothing.
+ASSET_STATUS_FIELDS = ("public", "downloadable")
+
+
+class AssetPage:
+    """What the assets of one page need beyond their rows, in a fixed number of queries: the
+    roles of the links the request may know of and the article numbers of the readable
+    products they lead to (directly or through a series)."""
+
+    def __init__(self, assets, *, links, readable_products, downloadable_ids):
+        self.roles = {asset.pk: set() for asset in assets}
+        self.article_numbers = {asset.pk: set() for asset in assets}
+        self.downloadable_ids = downloadable_ids
+        rows = list(links.values_list("asset_id", "role", "product_id", "product_model_id")) if assets else []
+        product_ids = {product_id for _a, _r, product_id, _m in rows if product_id}
+        model_ids = {model_id for _a, _r, _p, model_id in rows if model_id}
+        by_product, by_model = {}, {}
+        if product_ids or model_ids:
+            for pk, model_id, article_number in readable_products.filter(
+                Q(pk__in=product_ids) | Q(product_model_id__in=model_ids)
+            ).values_list("pk", "product_model_id", "article_number"):
+                by_product[pk] = article_number
+                by_model.setdefault(model_id, set()).add(article_number)
+        for asset_id, role, product_id, model_id in rows:
+            self.roles[asset_id].add(role)
+            if product_id in by_product:
+                self.article_numbers[asset_id].add(by_product[product_id])
+            if model_id:
+                self.article_numbers[asset_id] |= by_model.get(model_id, set())
+
+
+class AssetRecordSerializer(SparseFieldsMixin, LocalizedMixin, serializers.Serializer):
+    """An asset (a file engineers download, or a video link) with its current file."""
+
+    id = serializers.IntegerField(help_text=_("The asset's id (stable; also in its download URL)."))
+    title = serializers.SerializerMethodField(help_text=_("Title in the requested language."))
+    description = serializers.SerializerMethodField(help_text=_("Description in the requested language."))
+    kind = serializers.ChoiceField(choices=AssetKind.choices, help_text=_("Asset kind."))
+    roles = serializers.SerializerMethodField(
+        help_text=_("Roles of its links (main_image, datasheet…), as far as the request may see them.")
+    )
+    languages = serializers.ListField(
+        source="language_list",
+        child=serializers.CharField(),
+        help_text=_("Languages of the document; empty: language-neutral."),
+    )
+    file_name = serializers.CharField(
+        source="current_revision.original_filename",
+        allow_null=True,
+        default=None,
+        help_text=_("Name of the uploaded file; null for a video link."),
+    )
+    size = serializers.IntegerField(
+        source="current_revision.size", allow_null=True, default=None, help_text=_("File size in bytes.")
+    )
+    mime_type = serializers.CharField(
+        source="current_revision.mime_type",
+        allow_null=True,
+        default=None,
+        help_text=_("Content type of the current file; null for a video link."),
+    )
+    sha256 = serializers.CharField(
+        source="current_revision.sha256",
+        allow_null=True,
+        default=None,
+        help_text=_("SHA-256 of the current file (hex); null for a video link."),
+    )
+    revision = serializers.IntegerField(
+        source="current_revision.number",
+        allow_null=True,
+        default=None,
+        help_text=_("Number of the current file's revision."),
+    )
+    valid_from = serializers.DateField(
+        allow_null=True, help_text=_("First day the asset may be downloaded; null: no restriction.")
+    )
+    url = serializers.SerializerMethodField(
+        help_text=_(
+            "Absolute download URL (a video link: its address). It answers only while the asset is "
+            "public, valid and linked to a publicly visible product; otherwise 404."
+        )
+    )
+    article_numbers = serializers.SerializerMethodField(
+        help_text=_(
+            "Article numbers of the readable products it is linked to, directly or through their series "
+            "(links to categories are not expanded)."
+        )
+    )
+    public = serializers.BooleanField(
+        help_text=_("Full read only: downloadable without login once a publicly visible product links to it.")
+    )
+    downloadable = serializers.SerializerMethodField(
+        help_text=_(
+            "Full read only: the download URL answers now (public, valid, linked to a visible product)."
+        )
+    )
+    updated_at = serializers.DateTimeField(help_text=_("Last change of the asset."))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.context.get("sees_unpublished"):
+            for name in ASSET_STATUS_FIELDS:
+                self.fields.pop(name, None)
+
+    @property
+    def page(self) -> AssetPage:
+        return self.context["asset_page"]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_title(self, asset):
+        return self.text(asset.title)
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_description(self, asset):
+        return self.text(asset.description)
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=LinkRole.choices)))
+    def get_roles(self, asset):
+        return [role for role in ROLE_ORDER if role in self.page.roles.get(asset.pk, ())]
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, asset):
+        if asset.current_revision_id is None:
+            return asset.external_url or None
+        return settings.PIM_BASE_URL + asset_url(asset)
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_article_numbers(self, asset):
+        return sorted(self.page.article_numbers.get(asset.pk, ()))
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_downloadable(self, asset):
+        return asset.pk in self.page.downloadable_ids
+
+
+# -- channels --------------------------------------------------------------------------------
+
+
+class ExportRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("The run's id."))
+    kind = serializers.ChoiceField(choices=RunKind.choices, help_text=_("Full catalog or changes."))
+    status = serializers.ChoiceField(choices=RunStatus.choices, help_text=_("Outcome of the run."))
+    since = serializers.DateTimeField(allow_null=True, help_text=_("Delta: changes since this moment."))
+    snapshot_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("Data as of this moment; later changes are in the next delta.")
+    )
+    started_at = serializers.DateTimeField(allow_null=True, help_text=_("When writing began."))
+    finished_at = serializers.DateTimeField(allow_null=True, help_text=_("When writing ended."))
+    product_count = serializers.IntegerField(help_text=_("Products written."))
+    deleted_count = serializers.IntegerField(help_text=_("Deletions written (delta files)."))
+    size_bytes = serializers.IntegerField(help_text=_("Size of the file in bytes."))
+    sha256 = serializers.CharField(help_text=_("SHA-256 of the file (hex), empty if not recorded."))
+    published = serializers.BooleanField(
+        help_text=_("The file a plain pull of the channel serves (the pull URL without since).")
+    )
+
+
+class ChannelSerializer(SparseFieldsMixin, serializers.Serializer):
+    """An export channel: format, what it selects, and its latest successful runs."""
+
+    code = serializers.CharField(help_text=_("Channel code (in URLs and file names)."))
+    name = serializers.CharField(help_text=_("Name in the admin."))
+    active = serializers.BooleanField(help_text=_("Inactive channels neither run nor answer pulls."))
+    format = serializers.ChoiceField(choices=ExportFormat.choices, help_text=_("File format."))
+    languages = serializers.ListField(
+        source="language_list", child=serializers.CharField(), help_text=_("Languages; the first is default.")
+    )
+    currency = serializers.CharField(help_text=_("ISO 4217 currency of prices."))
+    lifecycles = serializers.ListField(
+        source="lifecycle_list",
+        child=serializers.CharField(),
+        help_text=_("Lifecycle states exported as products."),
+    )
+    min_completeness = serializers.IntegerField(
+        help_text=_("Products below this completeness (%) in a channel language are skipped.")
+    )
+    categories = serializers.SerializerMethodField(
+        help_text=_("Codes of the selected categories (and below); empty: all.")
+    )
+    families = serializers.SerializerMethodField(help_text=_("Codes of the selected families; empty: all."))
+    schedule = serializers.ChoiceField(choices=Schedule.choices, help_text=_("Automatic runs."))
+    pull_url = serializers.SerializerMethodField(
+        help_text=_(
+            "Absolute URL a receiver pulls with its own receiver token: plain, the published full file; "
+            "?since=<ISO 8601>|last, the changes since then."
+        )
+    )
+    latest_full_run = serializers.SerializerMethodField(
+        help_text=_("The latest successful full run, null if none.")
+    )
+    latest_delta_run = serializers.SerializerMethodField(
+        help_text=_("The latest successful delta run, null if none.")
+    )
+    updated_at = serializers.DateTimeField(help_text=_("Last change of the channel's settings."))
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_categories(self, channel):
+        return sorted(category.code for category in channel.categories.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_families(self, channel):
+        return sorted(family.code for family in channel.families.all())
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_pull_url(self, channel):
+        return settings.PIM_BASE_URL + reverse("exports:pull", args=[channel.code])
+
+    @extend_schema_field(ExportRunSerializer(allow_null=True))
+    def get_latest_full_run(self, channel):
+        run = self.context["runs"].get(channel.latest_full_run_id)
+        return ExportRunSerializer(run).data if run else None
+
+    @extend_schema_field(ExportRunSerializer(allow_null=True))
+    def get_latest_delta_run(self, channel):
+        run = self.context["runs"].get(channel.latest_delta_run_id)
+        return ExportRunSerializer(run).data if run else None

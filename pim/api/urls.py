@@ -15,6 +15,8 @@ router.register("series", views.SeriesViewSet, basename="series")
 router.register("families", views.FamilyViewSet, basename="family")
 router.register("attributes", views.AttributeViewSet, basename="attribute")
 router.register("categories", views.CategoryViewSet, basename="category")
+router.register("assets", views.AssetViewSet, basename="asset")
+router.register("channels", views.ChannelViewSet, basename="channel")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,5 +1,5 @@
-"""Endpoints of ``/api/v1/``: products, series, families, attributes, categories; writing
-products (upsert, partial update, bulk).
+"""Endpoints of ``/api/v1/``: products, series, families, attributes, categories, assets,
+channels; writing products (upsert, partial update, bulk).
 
 Thin views: what a request may read is :mod:`pim.api.access`, parameters are
 :mod:`pim.api.params`, paging is :mod:`pim.api.pagination`, the representations are
@@ -11,7 +11,7 @@ from functools import cache
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.utils import translation
 from django.utils.decorators import method_decorator
@@ -25,6 +25,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from pim.assets.models import Asset
 from pim.catalog.models import (
     Attribute,
     Family,
@@ -36,15 +37,19 @@ from pim.catalog.models import (
     Unit,
 )
 from pim.catalog.values import family_attributes_in_display_order
+from pim.exports.models import Channel, ExportRun, RunKind, RunStatus
 from pim.search.backends import search as run_search
 from pim.search.params import query_from_params
 from pim.search.query import SearchQueryError
 
 from . import access, params, writing
-from .permissions import WriteScopeForChanges
+from .permissions import FullReadScope, WriteScopeForChanges
 from .serializers import (
+    AssetPage,
+    AssetRecordSerializer,
     AttributeSerializer,
     CategorySerializer,
+    ChannelSerializer,
     FacetSerializer,
     FamilySerializer,
     ProductPage,
@@ -469,6 +474,126 @@ class CategoryViewSet(CatalogReadViewSet):
 
     def get_queryset(self):
         return access.readable_categories(self.request).select_related("parent")
+
+
+ASSET_ID_LIMIT = 2**63 - 1  # larger ids do not exist and would overflow the database's integer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List assets",
+        parameters=[*COMMON_PARAMETERS, UPDATED_SINCE_PARAMETER],
+        description="Assets in the order of their last change (then id). Anonymous and public-read requests "
+        "see exactly the assets the download rule serves (public, valid, linked to a publicly visible "
+        "product); full read sees every asset with its status fields, and their URLs answer 404 until the "
+        "download rule allows them.",
+    ),
+    retrieve=extend_schema(
+        summary="One asset by id",
+        parameters=COMMON_PARAMETERS,
+        responses={
+            200: AssetRecordSerializer,
+            404: OpenApiResponse(description="No readable asset with this id."),
+        },
+    ),
+)
+class AssetViewSet(CatalogReadViewSet):
+    """Assets (downloads and video links). The public sees what it may download."""
+
+    serializer_class = AssetRecordSerializer
+    lookup_field = "pk"
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[0-9]+"
+    keyset_ordering = ("updated_at", "pk")
+    filters_updated_since = True
+
+    def get_queryset(self):
+        return access.readable_assets(self.request).select_related("current_revision")
+
+    def get_object(self):
+        asset_id = int(self.kwargs["id"])
+        asset = self.get_queryset().filter(pk=asset_id).first() if asset_id <= ASSET_ID_LIMIT else None
+        if asset is None:
+            raise Http404(_("No asset with this id."))
+        return asset
+
+    def get_serializer(self, *args, **kwargs):
+        instance = args[0] if args else kwargs.get("instance")
+        if instance is not None:
+            assets = list(instance) if isinstance(instance, list | tuple) else [instance]
+            kwargs["context"] = {**self.get_serializer_context(), "asset_page": self._page(assets)}
+            return self.get_serializer_class()(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
+
+    def _page(self, assets) -> AssetPage:
+        ids = [asset.pk for asset in assets]
+        sees_all = access.sees_unpublished(self.request)
+        downloadable = (
+            set(Asset.objects.publicly_downloadable().filter(pk__in=ids).values_list("pk", flat=True))
+            if sees_all and ids
+            else set(ids)
+        )
+        return AssetPage(
+            assets,
+            links=access.readable_asset_links(self.request, ids),
+            readable_products=access.readable_products(self.request),
+            downloadable_ids=downloadable,
+        )
+
+
+def _latest_run(kind):
+    return Subquery(
+        ExportRun.objects.filter(channel_id=OuterRef("pk"), kind=kind, status=RunStatus.SUCCEEDED)
+        .order_by("-finished_at", "-pk")
+        .values("pk")[:1]
+    )
+
+
+CHANNEL_REFUSALS = {
+    401: OpenApiResponse(description="No token, or an unknown or revoked one."),
+    403: OpenApiResponse(description="The token has only the public_read scope; channels need full_read."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List export channels",
+        parameters=[FIELDS_PARAMETER],
+        responses={200: ChannelSerializer(many=True), **CHANNEL_REFUSALS},
+        description="Export channels with their latest successful full and delta runs. Internal: a "
+        "full_read or write token is needed. Receiver tokens are never shown.",
+    ),
+    retrieve=extend_schema(
+        summary="One export channel by code",
+        parameters=[FIELDS_PARAMETER],
+        responses={
+            200: ChannelSerializer,
+            **CHANNEL_REFUSALS,
+            404: OpenApiResponse(description="No channel with this code."),
+        },
+    ),
+)
+class ChannelViewSet(CatalogReadViewSet):
+    """Export channels and their latest runs, for full-read and write tokens."""
+
+    serializer_class = ChannelSerializer
+    permission_classes = [FullReadScope]
+
+    def get_queryset(self):
+        return Channel.objects.prefetch_related("categories", "families").annotate(
+            latest_full_run_id=_latest_run(RunKind.FULL), latest_delta_run_id=_latest_run(RunKind.DELTA)
+        )
+
+    def get_serializer(self, *args, **kwargs):
+        instance = args[0] if args else kwargs.get("instance")
+        if instance is not None:
+            channels = list(instance) if isinstance(instance, list | tuple) else [instance]
+            run_ids = {c.latest_full_run_id for c in channels} | {c.latest_delta_run_id for c in channels}
+            run_ids.discard(None)
+            runs = ExportRun.objects.in_bulk(run_ids) if run_ids else {}
+            kwargs["context"] = {**self.get_serializer_context(), "runs": runs}
+            return self.get_serializer_class()(*args, **kwargs)
+        return super().get_serializer(*args, **kwargs)
 
 
 # The docs page is Swagger UI from drf-spectacular-sidecar's static files (no CDN). Its script
