@@ -7,9 +7,11 @@ anything that needs configured settings at import time.
 import collections
 import math
 import zlib
+from urllib.parse import parse_qsl
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext, ngettext
 
@@ -98,3 +100,25 @@ def login_locked_out(request, original_response=None, credentials=None):
     else:
         message += " " + gettext("Ask an administrator to unlock it.")
     return render(request, "pim/login_locked.html", {"message": message}, status=429)
+
+
+def reject_nul_characters(get_response):
+    """Middleware: a request whose path or query string contains a NUL character is a 400.
+    No URL of the site has one, PostgreSQL cannot compare text with one (a lookup by such a
+    code or search term was a server error), and views should not each have to know. The API
+    answers in its own error shapes (a parameter's list of messages; a write's error list)."""
+
+    def middleware(request):
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" not in request.path and "%00" not in query:
+            return get_response(request)
+        message = gettext("The address contains a NUL character.")
+        if not request.path.startswith("/api/"):
+            return HttpResponseBadRequest(message, content_type="text/plain")
+        names = [name for name, value in parse_qsl(query, keep_blank_values=True) if "\x00" in name + value]
+        name = (names[0].replace("\x00", "") or "path") if names else "path"
+        if request.method in ("GET", "HEAD", "OPTIONS"):
+            return JsonResponse({name: [message]}, status=400)
+        return JsonResponse({"errors": [{"field": name, "message": message, "value": ""}]}, status=400)
+
+    return middleware

@@ -2,7 +2,7 @@
 (lists of changing things) ``updated_since``. Bad input is a 400 naming the parameter."""
 
 import re
-from datetime import datetime, time
+from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.utils import timezone
@@ -71,6 +71,12 @@ def updated_since(request) -> datetime | None:
             )
             % {"value": value},
         )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 text may carry.
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise invalid(
+            "updated_since", _("“%(value)s” is outside the range of dates this API keeps.") % {"value": value}
+        ) from None

@@ -85,6 +85,29 @@ class WriteResult:
     errors: list[FieldError] = field(default_factory=list)
 
 
+def _unstorable_texts(value, path: str | None = None) -> list[FieldError]:
+    """Field errors for the texts in ``value`` (a JSON body, keys included) that contain a NUL
+    character or an unpaired surrogate: JSON may carry them, no database column stores them."""
+    if isinstance(value, str):
+        if any(ch == "\x00" or "\ud800" <= ch <= "\udfff" for ch in value):
+            shown = value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+            return [
+                FieldError(
+                    path, _("The text contains a NUL character or an invalid Unicode character."), shown
+                )
+            ]
+        return []
+    errors = []
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            key_path = f"{path}.{key}" if path else str(key)
+            errors += _unstorable_texts(key, key_path) or _unstorable_texts(item, key_path)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            errors += _unstorable_texts(item, f"{path}[{index}]" if path else f"[{index}]")
+    return errors
+
+
 class _Reader:
     """Turns one JSON body into an IncomingProduct, collecting shape errors (a value of the
     wrong JSON type) that the planner cannot name."""
@@ -92,6 +115,11 @@ class _Reader:
     def __init__(self, article_number: str, body):
         self.errors: list[FieldError] = []
         self.item = IncomingProduct(article_number=Raw(article_number, Location(column="article_number")))
+        # Texts no database column can hold are refused before anything reads them.
+        self.unstorable = _unstorable_texts(article_number, "article_number") + _unstorable_texts(body)
+        if self.unstorable:
+            self.errors += self.unstorable
+            return
         if article_number:
             # The import takes article numbers as its files give them; the API checks the
             # model field's own rules (length, characters) before a new number is stored.
@@ -330,10 +358,15 @@ def write_products(bodies: list[tuple[str, object]], *, user, publish: bool) -> 
     # One planner for the request: families, attributes and units are read once, the stored
     # products of all items with a fixed number of queries.
     planner = Planner(user=user, drafts=not publish)
+    # Items with texts no database can hold are answered without being planned (nothing looks them up).
+    duplicates |= {index for index, reader in enumerate(readers) if reader.unstorable}
     planned = iter(planner.plan_batch([r.item for n, r in enumerate(readers) if n not in duplicates]))
     results = []
     for index, reader in enumerate(readers):
         number = reader.item.number
+        if reader.unstorable:
+            results.append(WriteResult(number, STATUS_INVALID, errors=reader.errors))
+            continue
         if index in duplicates:
             message = _(
                 "This article number is already an earlier item of the request; send each product once."

@@ -5,12 +5,15 @@ import re
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-_IGNORED_IN_ARTICLE_NUMBERS = re.compile(r"[\s.\-_/]+")
+# Also control characters and unpaired surrogates: no stored number has them (see below), and a
+# key with a NUL or a surrogate cannot even be sent to PostgreSQL, so a typed or posted one
+# must not turn a lookup into a server error.
+_IGNORED_IN_ARTICLE_NUMBERS = re.compile(r"[\s.\-_/\x00-\x1f\ud800-\udfff]+")
 
 
 def normalize_article_number(value: str) -> str:
     """The lookup key of an article number: case, spaces, dots, dashes, underscores and
-    slashes do not matter (``4711-ABC.12`` == ``4711abc12``)."""
+    slashes do not matter (``4711-ABC.12`` == ``4711abc12``); control characters are left out."""
     return _IGNORED_IN_ARTICLE_NUMBERS.sub("", value or "").casefold()
 
 
@@ -19,7 +22,7 @@ def validate_article_number(value: str) -> None:
         raise ValidationError(
             _("The article number must contain at least one letter or digit."), code="invalid"
         )
-    if any(ord(ch) < 32 for ch in value):
+    if any(ord(ch) < 32 or 0xD800 <= ord(ch) <= 0xDFFF for ch in value):
         raise ValidationError(_("The article number contains control characters."), code="invalid")
 
 

@@ -194,6 +194,10 @@ def test_updated_since_filters_by_last_change(api, family):
     response = api.get("/api/v1/products/", {"updated_since": "yesterday"})
     assert response.status_code == 400
     assert "yesterday" in response.json()["updated_since"][0]
+    # An offset PostgreSQL would refuse (beyond ±15:59) is the same moment in UTC (Schemathesis).
+    far = (moment + timedelta(hours=16, minutes=9)).replace(tzinfo=None).isoformat() + "+16:09"
+    assert numbers({"updated_since": far}) == ["NEW-1"]
+    assert api.get("/api/v1/products/", {"updated_since": "9999-12-31T23:59:59-16:00"}).status_code == 400
 
 
 def _all_pages(api, url, changes=None):

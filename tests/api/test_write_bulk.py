@@ -1,11 +1,13 @@
 """The bulk endpoint: per-item results, one transaction per item, at most 1,000 items."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from wagtail.models import Revision
 
 from pim.api import writing
 from pim.api.models import TokenScope
 from pim.api.writing import BULK_LIMIT
+from pim.catalog.identifiers import normalize_article_number, validate_article_number
 from pim.catalog.models import Product
 from tests.factories import make_product
 
@@ -127,3 +129,33 @@ def test_an_item_that_collides_on_write_is_reported_and_the_others_are_written(
     assert [r["status"] for r in response.json()["results"]] == ["created", "invalid", "created"]
     assert Product.objects.get(article_number="C-2").name == {"en": "other"}
     assert Product.objects.filter(article_number__in=["C-1", "C-3"]).count() == 2
+
+
+def test_texts_no_database_can_store_are_refused_at_their_field(api, family, writer):
+    """A NUL character or an unpaired surrogate (JSON can carry both; PostgreSQL refuses
+    them) is a 400 at its field, found by Schemathesis as a server error."""
+    body = (
+        '{"products": ['
+        '{"article_number": "BAD\\u0000-1", "family": "valves", "name": {"en": "Valve"}},'
+        '{"article_number": "BAD-2", "family": "valves", "name": {"en": "Valve \\udafa"}},'
+        '{"article_number": "OK-3", "family": "valves", "name": {"en": "Valve"},'
+        ' "values": {"max_pressure": "16 bar"}}]}'
+    )
+    response = api.generic("POST", "/api/v1/products/bulk/", body, content_type="application/json", **writer)
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["invalid", "invalid", "created"]
+    assert [e["field"] for e in results[0]["errors"]] == ["article_number"]
+    assert [e["field"] for e in results[1]["errors"]] == ["name.en"]
+    assert "\\udafa" in results[1]["errors"][0]["value"]
+    assert list(Product.objects.values_list("article_number", flat=True)) == ["OK-3"]
+
+
+def test_lookup_keys_leave_out_what_no_stored_article_number_has():
+    """Keys never carry a control character or a surrogate (no stored number has one, and
+    PostgreSQL cannot compare text with a NUL); such a number is still refused as a number."""
+    assert normalize_article_number("KH\x00-1\udafa") == "kh1"
+    with pytest.raises(ValidationError):
+        validate_article_number("KH\x00-1")
+    with pytest.raises(ValidationError):
+        validate_article_number("KH-1\udafa")
