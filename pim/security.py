@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpResponseBadRequest, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext, ngettext
 
@@ -103,18 +103,17 @@ def login_locked_out(request, original_response=None, credentials=None):
 
 
 def reject_nul_characters(get_response):
-    """Middleware: a request whose path or query string contains a NUL character is a 400.
-    No URL of the site has one, PostgreSQL cannot compare text with one (a lookup by such a
-    code or search term was a server error), and views should not each have to know. The API
-    answers in its own error shapes (a parameter's list of messages; a write's error list)."""
+    """Middleware: an API request whose path or query string contains a NUL character is a
+    400 in the API's error shapes (a parameter's list of messages; a write's error list).
+    PostgreSQL cannot compare text with one, so a lookup by such a code was a server error,
+    and the API's views should not each have to know. The public pages answer odd input with
+    their own messages (the search box, the comparison), so they are left to their views."""
 
     def middleware(request):
         query = request.META.get("QUERY_STRING", "")
-        if "\x00" not in request.path and "%00" not in query:
+        if not request.path.startswith("/api/") or ("\x00" not in request.path and "%00" not in query):
             return get_response(request)
         message = gettext("The address contains a NUL character.")
-        if not request.path.startswith("/api/"):
-            return HttpResponseBadRequest(message, content_type="text/plain")
         names = [name for name, value in parse_qsl(query, keep_blank_values=True) if "\x00" in name + value]
         name = (names[0].replace("\x00", "") or "path") if names else "path"
         if request.method in ("GET", "HEAD", "OPTIONS"):

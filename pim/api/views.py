@@ -129,7 +129,9 @@ SEARCH_PARAMETERS = [
 
 
 def _value_rows(model):
-    return model.objects.select_related("attribute", "option", "unit__quantity")
+    # In the order they were stored (a multiple choice keeps its order; PostgreSQL has no
+    # order of its own).
+    return model.objects.select_related("attribute", "option", "unit__quantity").order_by("pk")
 
 
 class CatalogReadViewSet(viewsets.ReadOnlyModelViewSet):
